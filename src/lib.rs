@@ -1,0 +1,48 @@
+//! # netnotes: the network chapter of Node.js, in std-only blocking Rust
+//!
+//! The notes this crate follows (`shared/notes/seed-zh.md`, "Node 网络编程") summarise the
+//! network chapter of 《深入浅出Node.js》. Each of their sections is a module here, each of
+//! their programs a binary in `src/bin/` whose stdout matches the Node original line for line
+//! while the event trace goes to stderr.
+//!
+//! | the notes | here | the binaries |
+//! |---|---|---|
+//! | 构建TCP服务: 什么是TCP, 服务器事件, 连接事件, Nagle | [`tcp`] | `tcp-server`, `tcp-client`, `nagle` |
+//! | 构建UDP服务 | [`udp`] | `udp-server`, `udp-client` |
+//!
+//! And the pieces every binary shares:
+//!
+//! - [`cli`]: the command-line contract (flags, `--help`, exit codes);
+//! - [`trace`]: the event trace on stderr;
+//! - [`inspect`]: Node's `console.log` formatting, for stdout parity;
+//! - [`error`]: errors worded as Node words them;
+//! - [`addr`]: hosts and ports.
+//!
+//! ## The one idea
+//!
+//! Node hands you callbacks (`socket.on('data', ...)`); blocking Rust has no event loop, but
+//! every Node event is the outcome of a blocking call. So each event is a value of an `enum`
+//! ([`tcp::SocketEvent`], [`tcp::ServerEvent`]), and a connection's thread is one loop:
+//!
+//! ```no_run
+//! # use netnotes::tcp::{Socket, SocketEvent};
+//! # let mut socket: Socket = unimplemented!();
+//! while let Some(event) = socket.next_event() {
+//!     match event {
+//!         SocketEvent::Data(bytes) => { socket.write(b"hello"); }
+//!         SocketEvent::End => println!("断开连接"),
+//!         _ => {}
+//!     }
+//! }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod addr;
+pub mod cli;
+pub mod error;
+pub mod inspect;
+pub mod tcp;
+pub mod trace;
+pub mod udp;

@@ -1,0 +1,1 @@
+//! Nagle's algorithm, measured (being written).

@@ -1,0 +1,332 @@
+//! The TCP server: the notes' 1.1 服务器事件 (`listening`, `connection`, `close`, `error`,
+//! plus Node's `drop`).
+//!
+//! `net.createServer(handler).listen(8124)` becomes:
+//!
+//! ```no_run
+//! use netnotes::tcp::{Server, ServerOptions, SocketEvent};
+//! use netnotes::trace::Trace;
+//!
+//! let options = ServerOptions::new(Trace::new("tcp", true));
+//! let server = Server::listen("127.0.0.1:8124".parse().unwrap(), options).unwrap(); // 'listening'
+//! server.run(|mut socket| {                                   // 'connection', on its own thread
+//!     while let Some(event) = socket.next_event() {
+//!         if let SocketEvent::Data(_) = event {
+//!             socket.write(b"hello");
+//!         }
+//!     }
+//! });
+//! ```
+//!
+//! The accept loop and the threads:
+//!
+//! ```text
+//!   main thread                         one thread per connection ("tcp 127.0.0.1:50522")
+//!   ───────────                         ───────────────────────────────────────────────────
+//!   listen()            → listening
+//!   loop accept()       → connection ──spawn──▶ handler(socket): while let Some(ev) = next_event()
+//!     over the limit?   → drop (closed at once)
+//!     accept failed?    → error, back off, go on
+//!   close() requested   → stop accepting, wait for the handlers to return → close
+//! ```
+//!
+//! Where Node and this differ: Node runs every connection on one thread and one event loop;
+//! here each connection is a thread with a small stack ([`STACK_SIZE`]). The cost of that is
+//! memory per connection and a hard limit, so there is a limit: [`ServerOptions::max_connections`].
+//!
+//! **Waking a blocked `accept`.** `server.close()` must stop a thread that sits in `accept()`,
+//! which std cannot interrupt. Two ways: accept in non-blocking mode and check a flag every few
+//! milliseconds, or set the flag and then connect to our own listening address, so that
+//! `accept()` returns and the loop sees the flag. We do the second: it costs nothing while the
+//! server runs (no polling, no wake-ups), and only one short-lived connection at the end.
+
+use super::socket::Socket;
+use crate::error::NodeError;
+use crate::trace::Trace;
+use std::io::ErrorKind;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+use std::time::Duration;
+
+/// The stack each connection thread gets. A handler needs little: reads go to the heap, and
+/// the peek buffer is 1 KiB. (Much smaller stacks do not save memory: the pages a thread
+/// touches are what cost, and glibc touches a few whatever the size.)
+pub const STACK_SIZE: usize = 64 * 1024;
+
+/// The default limit on open connections: 15,000 (the contract's figure; Node sets none, but
+/// each of our connections is a thread, and 15,000 fits in this machine's 20,000 open files).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 15_000;
+
+/// How long the accept loop waits after running out of descriptors (`EMFILE`) or memory
+/// before it tries again, so that it does not spin while nothing can be accepted.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// One event of a TCP server, named as Node names it.
+///
+/// `listening` is not here: it is [`Server::listen`] returning `Ok`.
+#[derive(Debug)]
+pub enum ServerEvent {
+    /// `connection`: a client connected; its socket.
+    Connection(Socket),
+    /// `drop`: a client connected past the limit and was closed at once.
+    Drop(SocketAddr),
+    /// `error`: `accept()` failed (out of descriptors, say). The server goes on.
+    Error(NodeError),
+    /// `close`: the server stopped accepting and every connection has finished.
+    Close,
+}
+
+/// How a server runs: its trace, its connection limit, when to stop.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerOptions {
+    /// Where events are traced.
+    pub trace: Trace,
+    /// Past this many open connections a new one is closed at once (`drop`).
+    pub max_connections: usize,
+    /// Close the server once this many connections have finished (`--exit-after`).
+    pub exit_after: Option<u64>,
+}
+
+impl ServerOptions {
+    /// Default options with the given trace.
+    pub fn new(trace: Trace) -> ServerOptions {
+        ServerOptions {
+            trace,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            exit_after: None,
+        }
+    }
+}
+
+/// What the accept loop and the connection threads share.
+#[derive(Debug)]
+struct Shared {
+    closing: AtomicBool,
+    /// Where `close()` connects to wake a blocked `accept()`.
+    wake: SocketAddr,
+    /// Connections open now; the condvar is signalled when one finishes.
+    open: Mutex<usize>,
+    finished_one: Condvar,
+    finished: AtomicU64,
+    exit_after: Option<u64>,
+}
+
+impl Shared {
+    fn open(&self) -> MutexGuard<'_, usize> {
+        // A thread that panicked while holding the lock leaves a count that is still right.
+        self.open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn close(&self) {
+        if !self.closing.swap(true, Ordering::SeqCst) {
+            // Wake the accept loop; if this fails, the listener is already gone.
+            let _ = TcpStream::connect_timeout(&self.wake, Duration::from_secs(1));
+        }
+    }
+}
+
+/// A connection's place in the server's count. The socket holds it; when the socket is
+/// dropped (its handler returned), the connection is finished.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *self.shared.open() -= 1;
+        self.shared.finished_one.notify_all();
+        let finished = self.shared.finished.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.shared.exit_after.is_some_and(|n| finished >= n) {
+            self.shared.close();
+        }
+    }
+}
+
+/// A handle that closes the server from any thread: `server.close()`.
+#[derive(Debug, Clone)]
+pub struct CloseHandle {
+    shared: Arc<Shared>,
+}
+
+impl CloseHandle {
+    /// Stops accepting; open connections go on until they finish, then `Close` is emitted.
+    pub fn close(&self) {
+        self.shared.close();
+    }
+}
+
+/// A listening TCP server: `net.createServer()` after `listen()`.
+#[derive(Debug)]
+pub struct Server {
+    listener: Option<TcpListener>,
+    local: SocketAddr,
+    options: ServerOptions,
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// `server.listen(port, host)`: binds and listens; `Ok` is Node's `listening` event, and is
+    /// traced as such. Port 0 asks the kernel for a free port: see [`Server::local_address`].
+    ///
+    /// Fails with Node's words: `listen EADDRINUSE: address already in use 127.0.0.1:8124`.
+    pub fn listen(addr: SocketAddr, options: ServerOptions) -> Result<Server, NodeError> {
+        let listener =
+            TcpListener::bind(addr).map_err(|e| NodeError::described_at("listen", &e, addr))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| NodeError::described_at("listen", &e, addr))?;
+        let shared = Arc::new(Shared {
+            closing: AtomicBool::new(false),
+            wake: wake_address(local),
+            open: Mutex::new(0),
+            finished_one: Condvar::new(),
+            finished: AtomicU64::new(0),
+            exit_after: options.exit_after,
+        });
+        options
+            .trace
+            .emit("listening", Some(local), format_args!(""));
+        Ok(Server {
+            listener: Some(listener),
+            local,
+            options,
+            shared,
+        })
+    }
+
+    /// `server.address()`: where the server listens, with the real port.
+    pub fn local_address(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// A handle for `server.close()` from another thread.
+    pub fn close_handle(&self) -> CloseHandle {
+        CloseHandle {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Waits for the next server event; `None` after `Close`.
+    pub fn next_event(&mut self) -> Option<ServerEvent> {
+        loop {
+            let listener = self.listener.as_ref()?;
+            if self.shared.closing.load(Ordering::SeqCst) {
+                return Some(self.finish_close());
+            }
+            let (stream, peer) = match listener.accept() {
+                Ok(accepted) => accepted,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::Interrupted | ErrorKind::ConnectionAborted
+                    ) =>
+                {
+                    continue
+                }
+                Err(e) => {
+                    let err = NodeError::syscall("accept", &e);
+                    self.options
+                        .trace
+                        .emit("error", None, format_args!("{err}"));
+                    if matches!(err.code(), "EMFILE" | "ENFILE" | "ENOBUFS" | "ENOMEM") {
+                        thread::sleep(ACCEPT_BACKOFF);
+                    }
+                    return Some(ServerEvent::Error(err));
+                }
+            };
+            if self.shared.closing.load(Ordering::SeqCst) {
+                continue; // the wake-up connection, or one that raced it: not served
+            }
+            {
+                let mut open = self.shared.open();
+                if *open >= self.options.max_connections {
+                    drop(open);
+                    drop(stream);
+                    return Some(self.refuse(peer));
+                }
+                *open += 1;
+            }
+            let slot = Slot {
+                shared: Arc::clone(&self.shared),
+            };
+            match Socket::new(stream, peer, self.options.trace, true, Some(slot)) {
+                Ok(socket) => {
+                    self.options
+                        .trace
+                        .emit("connection", Some(peer), format_args!(""));
+                    return Some(ServerEvent::Connection(socket));
+                }
+                // The socket died between accept and setup; the slot was dropped with it.
+                Err(_) => continue,
+            }
+        }
+    }
+
+    /// Runs the accept loop until the server closes, calling `handler` with each connection's
+    /// socket on a thread of its own. A thread that cannot be started refuses that one
+    /// connection (traced as `drop`); the server goes on.
+    pub fn run<F>(mut self, handler: F)
+    where
+        F: Fn(Socket) + Send + Sync + 'static,
+    {
+        let handler = Arc::new(handler);
+        while let Some(event) = self.next_event() {
+            if let ServerEvent::Connection(socket) = event {
+                let peer = socket.remote_address();
+                let handler = Arc::clone(&handler);
+                let spawned = thread::Builder::new()
+                    .name(format!("tcp {peer}"))
+                    .stack_size(STACK_SIZE)
+                    .spawn(move || handler(socket));
+                if spawned.is_err() {
+                    // The closure, and the socket in it, are dropped: the connection closes.
+                    self.refuse(peer);
+                }
+            }
+        }
+    }
+
+    fn refuse(&self, peer: SocketAddr) -> ServerEvent {
+        self.options
+            .trace
+            .emit("drop", Some(peer), format_args!(""));
+        ServerEvent::Drop(peer)
+    }
+
+    /// Stops listening (new clients are refused by the kernel from now on), waits until every
+    /// connection has finished, and reports `close`.
+    fn finish_close(&mut self) -> ServerEvent {
+        self.listener = None;
+        let mut open = self.shared.open();
+        while *open > 0 {
+            open = self
+                .shared
+                .finished_one
+                .wait(open)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        self.options
+            .trace
+            .emit("close", None, format_args!("server"));
+        ServerEvent::Close
+    }
+}
+
+/// Where to connect to reach our own listener: the address itself, or loopback of the same
+/// family when we listen on every interface (`0.0.0.0`, `::`).
+fn wake_address(local: SocketAddr) -> SocketAddr {
+    match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), local.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), local.port())
+        }
+        _ => local,
+    }
+}

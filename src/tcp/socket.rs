@@ -1,0 +1,456 @@
+//! One TCP connection and its events: the notes' 1.2 连接事件 (`data`, `end`, `drain`,
+//! `close`, `error`, `timeout`).
+//!
+//! In Node a socket is an `EventEmitter`: you attach callbacks and the event loop calls them.
+//! Here a connection is one thread and one loop:
+//!
+//! ```no_run
+//! use netnotes::tcp::{Socket, SocketEvent};
+//! use netnotes::trace::Trace;
+//!
+//! let mut socket = Socket::connect("localhost", 8124, Trace::off("tcp")).unwrap();
+//! socket.write(b"hello");
+//! while let Some(event) = socket.next_event() {
+//!     match event {
+//!         SocketEvent::Data(bytes) => println!("{bytes:?}"), // socket.on('data', ...)
+//!         SocketEvent::End => println!("peer sent FIN"),     // socket.on('end', ...)
+//!         _ => {}
+//!     }
+//! }
+//! ```
+//!
+//! Each event is what one blocking call returned:
+//!
+//! ```text
+//!  event                 what happened underneath
+//!  Data(bytes)           read() returned n > 0 bytes (one read of up to 64 KiB = one event)
+//!  End                   read() returned 0: the peer sent FIN; we end our side too
+//!  Timeout               read() gave up after set_timeout's idle time (SO_RCVTIMEO)
+//!  Drain                 the bytes write() had to queue have all reached the kernel
+//!  Error(e)              a read or write failed (ECONNRESET, EPIPE, ...)
+//!  Close { had_error }   both directions are done; the last event
+//! ```
+//!
+//! Two of these need care in a blocking design, and the comments at [`Socket::write`] and
+//! [`Socket::next_event`] explain both: `drain` (real backpressure, costing nothing when there
+//! is no backlog) and waiting for a read without holding a 64 KiB buffer.
+
+use crate::addr;
+use crate::error::NodeError;
+use crate::trace::Trace;
+use std::collections::VecDeque;
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+/// The most one read takes: 64 KiB, as libuv reads. Each read is one `Data` event.
+pub const READ_SIZE: usize = 64 * 1024;
+
+/// Node's `writableHighWaterMark` for sockets, 16 KiB: once this much is queued, `write()`
+/// returns `false` and a `Drain` event will follow when the queue is empty.
+pub const HIGH_WATER_MARK: usize = 16 * 1024;
+
+/// How long `write()` lets the kernel take bytes before queueing the rest: short, so a slow
+/// peer never blocks the caller for long.
+const WRITE_ATTEMPT: Duration = Duration::from_millis(1);
+
+/// While a small backlog waits, the loop wakes this often from its read to retry the flush.
+const FLUSH_POLL: Duration = Duration::from_millis(5);
+
+/// How many bytes `next_event` peeks at on the stack before it knows how big a buffer to take.
+const PEEK_SIZE: usize = 1024;
+
+/// One event of a TCP socket, named as Node names it.
+#[derive(Debug)]
+pub enum SocketEvent {
+    /// `data`: the bytes of one read.
+    Data(Vec<u8>),
+    /// `end`: the peer sent FIN; it will send nothing more. Our side is ended in turn (Node's
+    /// default `allowHalfOpen: false`) once everything we queued has gone out.
+    End,
+    /// `drain`: `write()` returned `false` earlier, and its queue has now all reached the kernel.
+    Drain,
+    /// `timeout`: nothing arrived for the time given to [`Socket::set_timeout`]. Only a notice:
+    /// the socket stays open (errata 6).
+    Timeout,
+    /// `error`: a read or write failed; `Close { had_error: true }` follows.
+    Error(NodeError),
+    /// `close`: the socket is fully closed. Always the last event.
+    Close {
+        /// Whether an `Error` came before.
+        had_error: bool,
+    },
+}
+
+impl SocketEvent {
+    /// Node's name for the event: `"data"`, `"end"`, ...
+    pub fn name(&self) -> &'static str {
+        match self {
+            SocketEvent::Data(_) => "data",
+            SocketEvent::End => "end",
+            SocketEvent::Drain => "drain",
+            SocketEvent::Timeout => "timeout",
+            SocketEvent::Error(_) => "error",
+            SocketEvent::Close { .. } => "close",
+        }
+    }
+}
+
+/// A TCP connection whose events come out of [`Socket::next_event`], one at a time.
+///
+/// It owns exactly one file descriptor, and holds no read buffer while it waits.
+#[derive(Debug)]
+pub struct Socket {
+    stream: TcpStream,
+    peer: SocketAddr,
+    trace: Trace,
+    /// Server-side sockets put the peer's address in every trace line, and trace their own
+    /// errors (a failed connection is not fatal to a server).
+    server_side: bool,
+    /// Bytes `write()` accepted that the kernel has not taken yet.
+    backlog: VecDeque<u8>,
+    /// `write()` returned `false`; a `Drain` is owed once the backlog is empty.
+    need_drain: bool,
+    /// `end()` was called (or the peer ended): send FIN once the backlog is out.
+    ending: bool,
+    fin_sent: bool,
+    fin_received: bool,
+    /// An error waiting to be reported by the next `next_event()`.
+    pending_error: Option<NodeError>,
+    had_error: bool,
+    destroyed: bool,
+    closed: bool,
+    /// The idle time after which `Timeout` is reported, if any.
+    timeout: Option<Duration>,
+    /// The read timeout the kernel currently has for this socket (to skip needless syscalls).
+    read_wait: Option<Duration>,
+    /// When data last moved, for `Timeout` while the loop is polling a backlog.
+    last_activity: Instant,
+    /// Held for the server: dropping it tells the server this connection is finished.
+    _slot: Option<super::server::Slot>,
+}
+
+impl Socket {
+    /// `net.connect({ host, port })`: resolves `host` and tries each address in order, as Node
+    /// does; the first that accepts wins. Traces `connect` on success.
+    ///
+    /// Fails with `getaddrinfo ENOTFOUND host` if the name does not resolve, or with the last
+    /// address's `connect ...` error if none accepted (`connect ECONNREFUSED 127.0.0.1:8124`).
+    pub fn connect(host: &str, port: u16, trace: Trace) -> Result<Socket, NodeError> {
+        let mut failure = NodeError::lookup(host);
+        for addr in addr::resolve(host, port)? {
+            match TcpStream::connect(addr) {
+                Ok(stream) => {
+                    trace.emit("connect", Some(addr), format_args!(""));
+                    return Socket::new(stream, addr, trace, false, None)
+                        .map_err(|e| NodeError::syscall("connect", &e));
+                }
+                Err(err) => failure = NodeError::at("connect", &err, addr),
+            }
+        }
+        Err(failure)
+    }
+
+    /// Wraps an accepted stream (see `tcp::Server`).
+    pub(crate) fn new(
+        stream: TcpStream,
+        peer: SocketAddr,
+        trace: Trace,
+        server_side: bool,
+        slot: Option<super::server::Slot>,
+    ) -> io::Result<Socket> {
+        stream.set_write_timeout(Some(WRITE_ATTEMPT))?;
+        Ok(Socket {
+            stream,
+            peer,
+            trace,
+            server_side,
+            backlog: VecDeque::new(),
+            need_drain: false,
+            ending: false,
+            fin_sent: false,
+            fin_received: false,
+            pending_error: None,
+            had_error: false,
+            destroyed: false,
+            closed: false,
+            timeout: None,
+            read_wait: None,
+            last_activity: Instant::now(),
+            _slot: slot,
+        })
+    }
+
+    /// `socket.remoteAddress` / `remotePort`: the peer.
+    pub fn remote_address(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// `socket.address()`: our end of the connection.
+    pub fn local_address(&self) -> io::Result<SocketAddr> {
+        self.stream.local_addr()
+    }
+
+    /// `socket.setNoDelay(on)`: `true` turns Nagle's algorithm off (`TCP_NODELAY`), so small
+    /// writes go out at once. Node's default, like the kernel's, is Nagle on.
+    pub fn set_nodelay(&mut self, nodelay: bool) {
+        // Fails only on a socket that is already dead; the next read or write will say so.
+        let _ = self.stream.set_nodelay(nodelay);
+    }
+
+    /// `socket.setTimeout(ms)`: report `Timeout` after this long without data; `None` (or zero,
+    /// as in Node) turns it off. Only a notice: nothing is closed (errata 6).
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.timeout = timeout.filter(|t| !t.is_zero());
+        self.last_activity = Instant::now();
+    }
+
+    /// How many bytes `write()` has queued that the kernel has not taken yet
+    /// (Node's `socket.writableLength`).
+    pub fn buffered(&self) -> usize {
+        self.backlog.len()
+    }
+
+    /// `socket.write(data)`: hands the kernel what it will take now and queues the rest.
+    /// Returns `false` once the queue has reached [`HIGH_WATER_MARK`]: the caller should wait
+    /// for `Drain` before writing more, as in Node. Writing after `end()` is ignored and
+    /// returns `false`.
+    ///
+    /// Why this costs nothing when there is no backlog: the socket has a 1 ms write timeout
+    /// (`SO_SNDTIMEO`), so a write to a socket with room is an ordinary `write()`, and a write
+    /// to a full one gives up after 1 ms with what it could hand over. Only the rest is copied
+    /// into the queue, which `next_event` then flushes.
+    pub fn write(&mut self, data: &[u8]) -> bool {
+        if self.ending || self.closed || self.had_error || self.pending_error.is_some() {
+            return false;
+        }
+        let mut rest = data;
+        // Bytes must leave in order: only write directly when nothing is queued before them.
+        while self.backlog.is_empty() && !rest.is_empty() {
+            match self.stream.write(rest) {
+                Ok(n) => {
+                    rest = &rest[n..];
+                    self.last_activity = Instant::now();
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) => break,
+                Err(e) => {
+                    self.pending_error = Some(NodeError::syscall("write", &e));
+                    return false;
+                }
+            }
+        }
+        self.backlog.extend(rest);
+        if self.backlog.len() >= HIGH_WATER_MARK {
+            self.need_drain = true;
+            false
+        } else {
+            true
+        }
+    }
+
+    /// `socket.end()`: half-closes the connection. Our FIN goes out once everything queued has
+    /// been handed to the kernel; reading goes on until the peer's own FIN (`End`).
+    pub fn end(&mut self) {
+        self.ending = true;
+        self.send_fin_if_flushed();
+    }
+
+    /// `socket.destroy()`: closes at once, dropping anything still queued. `Close` follows.
+    pub fn destroy(&mut self) {
+        self.destroyed = true;
+        self.backlog.clear();
+        // Wakes nothing and fails only if already closed; the close itself is the drop.
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
+    /// Waits for the next event and returns it (tracing it first); `None` after `Close`.
+    ///
+    /// The loop, in order: report a pending error; close if both directions are done; hand the
+    /// kernel queued bytes (and report `Drain` when the queue empties); send our FIN if it is
+    /// due; then wait for the peer. With a backlog, that wait is a read with a 5 ms timeout so
+    /// the flush is retried between reads; without one it is a plain blocking read (or one
+    /// that times out after `set_timeout`'s idle time). With a large backlog (at the high-water
+    /// mark), or after the peer's FIN, reading pauses and the loop blocks in the write instead,
+    /// as Node's `pipe()` pauses a source: a peer that never reads cannot make us queue without
+    /// bound.
+    pub fn next_event(&mut self) -> Option<SocketEvent> {
+        let event = self.poll()?;
+        match &event {
+            SocketEvent::Data(bytes) => self.emit("data", format_args!("{} bytes", bytes.len())),
+            SocketEvent::Error(err) if self.server_side => {
+                self.emit("error", format_args!("{err}"))
+            }
+            SocketEvent::Error(_) => {} // a client's owner reports it: `cli::fatal`
+            SocketEvent::Close { .. } => self.emit_close(),
+            other => self.emit(other.name(), format_args!("")),
+        }
+        Some(event)
+    }
+
+    fn poll(&mut self) -> Option<SocketEvent> {
+        if self.closed {
+            return None;
+        }
+        loop {
+            if let Some(err) = self.pending_error.take() {
+                self.had_error = true;
+                return Some(SocketEvent::Error(err));
+            }
+            if self.had_error || self.destroyed || (self.fin_received && self.fin_sent) {
+                self.closed = true;
+                // The descriptor itself closes when the Socket is dropped.
+                let _ = self.stream.shutdown(Shutdown::Both);
+                return Some(SocketEvent::Close {
+                    had_error: self.had_error,
+                });
+            }
+            if !self.backlog.is_empty() {
+                let paused = self.backlog.len() >= HIGH_WATER_MARK || self.fin_received;
+                if let Err(err) = self.flush(paused) {
+                    self.pending_error = Some(NodeError::syscall("write", &err));
+                    continue;
+                }
+                if self.backlog.is_empty() && self.need_drain {
+                    self.need_drain = false;
+                    self.send_fin_if_flushed();
+                    return Some(SocketEvent::Drain);
+                }
+                if paused && !self.backlog.is_empty() {
+                    // The blocking flush gave up: the idle time is over, or it was only a slice.
+                    if self.idle_timeout_passed() {
+                        self.last_activity = Instant::now();
+                        return Some(SocketEvent::Timeout);
+                    }
+                    continue;
+                }
+            }
+            self.send_fin_if_flushed();
+            if self.fin_received {
+                continue; // nothing left to read; the loop above closes or flushes
+            }
+            match self.read_chunk() {
+                Ok(bytes) if bytes.is_empty() => {
+                    self.fin_received = true;
+                    self.ending = true; // allowHalfOpen: false
+                    return Some(SocketEvent::End);
+                }
+                Ok(bytes) => {
+                    self.last_activity = Instant::now();
+                    return Some(SocketEvent::Data(bytes));
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) => {
+                    if self.backlog.is_empty() || self.idle_timeout_passed() {
+                        self.last_activity = Instant::now();
+                        return Some(SocketEvent::Timeout);
+                    }
+                }
+                Err(e) => self.pending_error = Some(NodeError::syscall("read", &e)),
+            }
+        }
+    }
+
+    /// One read, of up to [`READ_SIZE`] bytes; empty at the peer's FIN.
+    ///
+    /// A blocking read needs its buffer while it waits, and 64 KiB per idle connection would
+    /// be most of what a connection costs. So the wait is a `peek` into a small stack buffer
+    /// (our `epoll_wait`: it returns once bytes or FIN are there), which also says how much has
+    /// arrived; only then is a heap buffer of that size taken and the bytes read into it.
+    fn read_chunk(&mut self) -> io::Result<Vec<u8>> {
+        let wait = match (self.backlog.is_empty(), self.timeout) {
+            (true, timeout) => timeout,
+            (false, Some(timeout)) => Some(timeout.min(FLUSH_POLL)),
+            (false, None) => Some(FLUSH_POLL),
+        };
+        if wait != self.read_wait {
+            self.stream.set_read_timeout(wait)?;
+            self.read_wait = wait;
+        }
+        let mut peek = [0u8; PEEK_SIZE];
+        let available = self.stream.peek(&mut peek)?;
+        if available == 0 {
+            return Ok(Vec::new());
+        }
+        // Fewer than PEEK_SIZE bytes peeked means that is all there is: read exactly those.
+        let size = if available < PEEK_SIZE {
+            available
+        } else {
+            READ_SIZE
+        };
+        let mut buf = vec![0u8; size];
+        let n = self.stream.read(&mut buf)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// Hands queued bytes to the kernel. Not `paused`: one short attempt (the 1 ms write
+    /// timeout). `paused`: block until the queue is out, or until the idle timeout if one is
+    /// set, so that `Timeout` can still be reported.
+    fn flush(&mut self, paused: bool) -> io::Result<()> {
+        if paused {
+            self.stream.set_write_timeout(self.timeout)?;
+        }
+        let result = self.write_backlog(paused);
+        if paused {
+            self.stream.set_write_timeout(Some(WRITE_ATTEMPT))?;
+        }
+        result
+    }
+
+    fn write_backlog(&mut self, keep_going: bool) -> io::Result<()> {
+        while !self.backlog.is_empty() {
+            let (front, _) = self.backlog.as_slices();
+            match self.stream.write(front) {
+                Ok(n) => {
+                    self.backlog.drain(..n);
+                    self.last_activity = Instant::now();
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            if !keep_going {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn send_fin_if_flushed(&mut self) {
+        if self.ending && !self.fin_sent && self.backlog.is_empty() && !self.destroyed {
+            self.fin_sent = true;
+            // Fails only if the peer already reset; the next read reports that.
+            let _ = self.stream.shutdown(Shutdown::Write);
+        }
+    }
+
+    fn idle_timeout_passed(&self) -> bool {
+        self.timeout
+            .is_some_and(|timeout| self.last_activity.elapsed() >= timeout)
+    }
+
+    fn emit_close(&self) {
+        let details = if self.had_error { "had_error" } else { "" };
+        self.emit("close", format_args!("{details}"));
+    }
+
+    fn emit(&self, event: &str, details: std::fmt::Arguments<'_>) {
+        let peer = self.server_side.then_some(self.peer);
+        self.trace.emit(event, peer, details);
+    }
+}
+
+impl Drop for Socket {
+    /// A socket dropped before its `Close` event still closes, and the trace says so.
+    fn drop(&mut self) {
+        if !self.closed {
+            self.emit_close();
+        }
+    }
+}
+
+/// A read or write that gave up because its timeout ran out (Linux says `EAGAIN`).
+fn is_timeout(err: &io::Error) -> bool {
+    matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}

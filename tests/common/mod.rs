@@ -1,0 +1,203 @@
+//! What the integration tests share: running a binary of the crate as a user would, and
+//! reading its stdout and stderr line by line while it runs.
+//!
+//! Servers are started with `--port 0` and the real port is read from their listening line, so
+//! tests run in parallel. Every wait has a deadline ([`DEADLINE`]) that only a broken binary
+//! reaches: it turns a hang into a failure with the output so far.
+
+#![allow(dead_code)] // each test file uses its own part of this
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long a test waits for a line or an exit before it fails.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// The path of one of the crate's binaries, built by cargo for the tests.
+pub fn bin(name: &str) -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin(name)
+}
+
+/// A running program whose output is read as it comes.
+pub struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+    /// Every stdout line read so far.
+    pub out: Vec<String>,
+    /// Every stderr line read so far.
+    pub err: Vec<String>,
+}
+
+/// A finished program: its status and all of its output.
+#[derive(Debug)]
+pub struct Finished {
+    /// The exit status.
+    pub status: ExitStatus,
+    /// stdout, whole.
+    pub out: Vec<String>,
+    /// stderr, whole.
+    pub err: Vec<String>,
+}
+
+fn lines(reader: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(reader).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+impl Running {
+    /// Starts one of the crate's binaries.
+    pub fn bin(name: &str, args: &[&str]) -> Running {
+        Running::command(Command::new(bin(name)).args(args))
+    }
+
+    /// Starts any command, with piped stdin, stdout and stderr.
+    pub fn command(command: &mut Command) -> Running {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the program starts");
+        let stdin = child.stdin.take();
+        let stdout = lines(child.stdout.take().expect("stdout is piped"));
+        let stderr = lines(child.stderr.take().expect("stderr is piped"));
+        Running {
+            child,
+            stdin,
+            stdout,
+            stderr,
+            out: Vec::new(),
+            err: Vec::new(),
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the next stdout line.
+    pub fn next_out(&mut self) -> String {
+        let line = next(&self.stdout, &self.out, &self.err, "stdout");
+        self.out.push(line.clone());
+        line
+    }
+
+    /// Reads stderr until a line satisfies `wanted`, and returns that line.
+    pub fn wait_err(&mut self, wanted: impl Fn(&str) -> bool) -> String {
+        loop {
+            let line = next(&self.stderr, &self.out, &self.err, "stderr");
+            self.err.push(line.clone());
+            if wanted(&line) {
+                return line;
+            }
+        }
+    }
+
+    /// Reads stdout until a line satisfies `wanted`, and returns that line.
+    pub fn wait_out(&mut self, wanted: impl Fn(&str) -> bool) -> String {
+        loop {
+            let line = self.next_out();
+            if wanted(&line) {
+                return line;
+            }
+        }
+    }
+
+    /// Reads the first stdout line, a listening line, and returns the port at its end
+    /// (`server start listen port 41234 !`, `http://127.0.0.1:41234/`, ...).
+    pub fn listening_port(&mut self) -> u16 {
+        let line = self.next_out();
+        port_in(&line).unwrap_or_else(|| panic!("no port in the listening line {line:?}"))
+    }
+
+    /// Closes the program's stdin.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for the program to exit by itself and collects the rest of its output.
+    pub fn finish(mut self) -> Finished {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait works") {
+                break status;
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                panic!(
+                    "the program did not exit within {DEADLINE:?}\nstdout: {:?}\nstderr: {:?}",
+                    self.out, self.err
+                );
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        // The pipes close when the program exits: drain them to the end.
+        self.out.extend(self.stdout.iter());
+        self.err.extend(self.stderr.iter());
+        Finished {
+            status,
+            out: std::mem::take(&mut self.out),
+            err: std::mem::take(&mut self.err),
+        }
+    }
+
+    /// Stops the program (SIGKILL) and returns what it printed.
+    pub fn kill(mut self) -> Finished {
+        let _ = self.child.kill();
+        self.finish()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn next(rx: &Receiver<String>, out: &[String], err: &[String], name: &str) -> String {
+    match rx.recv_timeout(DEADLINE) {
+        Ok(line) => line,
+        Err(RecvTimeoutError::Timeout) => {
+            panic!("no {name} line within {DEADLINE:?}\nstdout so far: {out:?}\nstderr so far: {err:?}")
+        }
+        Err(RecvTimeoutError::Disconnected) => {
+            panic!("{name} closed before the line came\nstdout: {out:?}\nstderr: {err:?}")
+        }
+    }
+}
+
+/// The port number that ends a listening line, before any of ` !`, `/`.
+pub fn port_in(line: &str) -> Option<u16> {
+    let trimmed = line.trim_end_matches([' ', '!', '/']);
+    let digits: String = trimmed
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    digits.parse().ok()
+}
+
+/// Runs a binary to completion with a deadline.
+pub fn run(name: &str, args: &[&str]) -> Finished {
+    let mut running = Running::bin(name, args);
+    running.close_stdin();
+    running.finish()
+}

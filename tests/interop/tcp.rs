@@ -1,0 +1,1 @@
+//! Node `net` against our tcp-server and tcp-client (being written).
