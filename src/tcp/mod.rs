@@ -26,4 +26,4 @@ pub mod server;
 pub mod socket;
 
 pub use server::{CloseHandle, Server, ServerEvent, ServerOptions};
-pub use socket::{Socket, SocketEvent};
+pub use socket::{Socket, SocketEvent, HIGH_WATER_MARK, READ_SIZE};
