@@ -46,3 +46,4 @@ pub mod inspect;
 pub mod tcp;
 pub mod trace;
 pub mod udp;
+pub mod ws;

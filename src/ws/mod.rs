@@ -1,0 +1,1 @@
+//! WebSocket: the notes' section 构建WebSocket服务 (being written).
