@@ -42,6 +42,7 @@
 pub mod addr;
 pub mod cli;
 pub mod error;
+pub mod http;
 pub mod inspect;
 pub mod tcp;
 pub mod trace;

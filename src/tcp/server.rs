@@ -43,8 +43,9 @@
 use super::socket::Socket;
 use crate::error::NodeError;
 use crate::trace::Trace;
+use std::collections::HashMap;
 use std::io::ErrorKind;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
@@ -111,6 +112,10 @@ struct Shared {
     finished_one: Condvar,
     finished: AtomicU64,
     exit_after: Option<u64>,
+    /// Connections that said they are idle (`Socket::set_idle`), by slot number: `close()`
+    /// shuts them down at once.
+    idle: Mutex<HashMap<u64, Arc<TcpStream>>>,
+    next_slot: AtomicU64,
 }
 
 impl Shared {
@@ -126,6 +131,21 @@ impl Shared {
             // Wake the accept loop; if this fails, the listener is already gone.
             let _ = TcpStream::connect_timeout(&self.wake, Duration::from_secs(1));
         }
+        self.close_idle();
+    }
+
+    fn idle(&self) -> MutexGuard<'_, HashMap<u64, Arc<TcpStream>>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Shuts down every idle connection: its thread's read returns 0 and it finishes.
+    fn close_idle(&self) {
+        for stream in self.idle().values() {
+            // Fails only if the peer is already gone, which is the same outcome.
+            let _ = stream.shutdown(Shutdown::Both);
+        }
     }
 }
 
@@ -134,10 +154,28 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) struct Slot {
     shared: Arc<Shared>,
+    id: u64,
+}
+
+impl Slot {
+    /// Adds the connection to the idle list, or takes it off. If the server is already
+    /// closing, an idle connection is shut down at once.
+    pub(crate) fn set_idle(&self, stream: &Arc<TcpStream>, idle: bool) {
+        let mut list = self.shared.idle();
+        if idle {
+            if self.shared.closing.load(Ordering::SeqCst) {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+            list.insert(self.id, Arc::clone(stream));
+        } else {
+            list.remove(&self.id);
+        }
+    }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        self.shared.idle().remove(&self.id);
         *self.shared.open() -= 1;
         self.shared.finished_one.notify_all();
         let finished = self.shared.finished.fetch_add(1, Ordering::SeqCst) + 1;
@@ -154,9 +192,15 @@ pub struct CloseHandle {
 }
 
 impl CloseHandle {
-    /// Stops accepting; open connections go on until they finish, then `Close` is emitted.
+    /// Stops accepting and ends idle connections (see `Socket::set_idle`); busy ones go on
+    /// until they finish, then `Close` is emitted.
     pub fn close(&self) {
         self.shared.close();
+    }
+
+    /// How many connections have finished so far.
+    pub fn finished(&self) -> u64 {
+        self.shared.finished.load(Ordering::SeqCst)
     }
 }
 
@@ -187,6 +231,8 @@ impl Server {
             finished_one: Condvar::new(),
             finished: AtomicU64::new(0),
             exit_after: options.exit_after,
+            idle: Mutex::new(HashMap::new()),
+            next_slot: AtomicU64::new(0),
         });
         options
             .trace
@@ -253,6 +299,7 @@ impl Server {
             }
             let slot = Slot {
                 shared: Arc::clone(&self.shared),
+                id: self.shared.next_slot.fetch_add(1, Ordering::Relaxed),
             };
             match Socket::new(stream, peer, self.options.trace, true, Some(slot)) {
                 Ok(socket) => {

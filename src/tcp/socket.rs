@@ -38,9 +38,11 @@
 use crate::addr;
 use crate::error::NodeError;
 use crate::trace::Trace;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The most one read takes: 64 KiB, as libuv reads. Each read is one `Data` event.
@@ -101,7 +103,9 @@ impl SocketEvent {
 /// It owns exactly one file descriptor, and holds no read buffer while it waits.
 #[derive(Debug)]
 pub struct Socket {
-    stream: TcpStream,
+    /// Shared only with the server's list of idle connections (see [`Socket::set_idle`]):
+    /// still one descriptor.
+    stream: Arc<TcpStream>,
     peer: SocketAddr,
     trace: Trace,
     /// Server-side sockets put the peer's address in every trace line, and trace their own
@@ -122,12 +126,14 @@ pub struct Socket {
     closed: bool,
     /// The idle time after which `Timeout` is reported, if any.
     timeout: Option<Duration>,
-    /// The read timeout the kernel currently has for this socket (to skip needless syscalls).
-    read_wait: Option<Duration>,
+    /// The read and write timeouts the kernel has for this socket now, to skip needless
+    /// syscalls. Cells, so that a reader and a writer can share `&Socket` (see `read_into`).
+    read_wait: Cell<Option<Duration>>,
+    write_wait: Cell<Option<Duration>>,
     /// When data last moved, for `Timeout` while the loop is polling a backlog.
     last_activity: Instant,
     /// Held for the server: dropping it tells the server this connection is finished.
-    _slot: Option<super::server::Slot>,
+    slot: Option<super::server::Slot>,
 }
 
 impl Socket {
@@ -159,9 +165,10 @@ impl Socket {
         server_side: bool,
         slot: Option<super::server::Slot>,
     ) -> io::Result<Socket> {
+        // Each write() hands the kernel what fits and waits at most this long for room.
         stream.set_write_timeout(Some(WRITE_ATTEMPT))?;
         Ok(Socket {
-            stream,
+            stream: Arc::new(stream),
             peer,
             trace,
             server_side,
@@ -175,9 +182,10 @@ impl Socket {
             destroyed: false,
             closed: false,
             timeout: None,
-            read_wait: None,
+            read_wait: Cell::new(None),
+            write_wait: Cell::new(Some(WRITE_ATTEMPT)),
             last_activity: Instant::now(),
-            _slot: slot,
+            slot: slot,
         })
     }
 
@@ -224,10 +232,14 @@ impl Socket {
         if self.ending || self.closed || self.had_error || self.pending_error.is_some() {
             return false;
         }
+        if let Err(e) = self.set_write_wait(Some(WRITE_ATTEMPT)) {
+            self.pending_error = Some(NodeError::syscall("write", &e));
+            return false;
+        }
         let mut rest = data;
         // Bytes must leave in order: only write directly when nothing is queued before them.
         while self.backlog.is_empty() && !rest.is_empty() {
-            match self.stream.write(rest) {
+            match (&*self.stream).write(rest) {
                 Ok(n) => {
                     rest = &rest[n..];
                     self.last_activity = Instant::now();
@@ -351,57 +363,97 @@ impl Socket {
         }
     }
 
-    /// One read, of up to [`READ_SIZE`] bytes; empty at the peer's FIN.
-    ///
-    /// A blocking read needs its buffer while it waits, and 64 KiB per idle connection would
-    /// be most of what a connection costs. So the wait is a `peek` into a small stack buffer
-    /// (our `epoll_wait`: it returns once bytes or FIN are there), which also says how much has
-    /// arrived; only then is a heap buffer of that size taken and the bytes read into it.
+    /// One read for the event loop: a `Data` buffer, empty at the peer's FIN.
     fn read_chunk(&mut self) -> io::Result<Vec<u8>> {
         let wait = match (self.backlog.is_empty(), self.timeout) {
             (true, timeout) => timeout,
             (false, Some(timeout)) => Some(timeout.min(FLUSH_POLL)),
             (false, None) => Some(FLUSH_POLL),
         };
-        if wait != self.read_wait {
+        let mut buf = Vec::new();
+        self.read_into(&mut buf, wait)?;
+        Ok(buf)
+    }
+
+    /// Waits up to `wait` (`None`: for ever) for bytes, then appends one read of them, up to
+    /// [`READ_SIZE`], to `buf`. Returns how many came; 0 means the peer sent FIN. A wait that
+    /// runs out is an error of kind `WouldBlock` (or `TimedOut`).
+    ///
+    /// This is the plain blocking way to use a socket, for protocols that keep their own
+    /// buffer (HTTP does); it takes `&self`, so one part of a program can read while another
+    /// holds the same `&Socket` to write. Don't mix it with `next_event` on one socket.
+    ///
+    /// A blocking read needs its buffer while it waits, and 64 KiB for each idle connection
+    /// would be most of what a connection costs. So the wait is a `peek` into a small stack
+    /// buffer — our `epoll_wait`: it returns once bytes or FIN are there, and says how much has
+    /// arrived (up to 1 KiB) — and only then does `buf` grow, by just that much.
+    pub fn read_into(&self, buf: &mut Vec<u8>, wait: Option<Duration>) -> io::Result<usize> {
+        if wait != self.read_wait.get() {
             self.stream.set_read_timeout(wait)?;
-            self.read_wait = wait;
+            self.read_wait.set(wait);
         }
         let mut peek = [0u8; PEEK_SIZE];
         let available = self.stream.peek(&mut peek)?;
         if available == 0 {
-            return Ok(Vec::new());
+            return Ok(0);
         }
         // Fewer than PEEK_SIZE bytes peeked means that is all there is: read exactly those.
-        let size = if available < PEEK_SIZE {
+        let want = if available < PEEK_SIZE {
             available
         } else {
             READ_SIZE
         };
-        let mut buf = vec![0u8; size];
-        let n = self.stream.read(&mut buf)?;
-        buf.truncate(n);
-        Ok(buf)
+        let old_len = buf.len();
+        buf.resize(old_len + want, 0);
+        let result = (&*self.stream).read(&mut buf[old_len..]);
+        let n = *result.as_ref().unwrap_or(&0);
+        buf.truncate(old_len + n);
+        result
+    }
+
+    /// Writes all of `data`, blocking until the kernel has taken it; each `write` may wait up
+    /// to `timeout` for room (`None`: for ever), so a peer that stops reading cannot hold the
+    /// thread longer than that. Anything `write()` queued goes first. Takes `&self`, like
+    /// [`Socket::read_into`].
+    pub fn write_all(&self, data: &[u8], timeout: Option<Duration>) -> io::Result<()> {
+        debug_assert!(self.backlog.is_empty(), "write_all after a queued write()");
+        self.set_write_wait(timeout)?;
+        (&*self.stream).write_all(data)
+    }
+
+    fn set_write_wait(&self, wait: Option<Duration>) -> io::Result<()> {
+        if wait != self.write_wait.get() {
+            self.stream.set_write_timeout(wait)?;
+            self.write_wait.set(wait);
+        }
+        Ok(())
+    }
+
+    /// Marks the connection idle (between requests, say) or busy again. A server's
+    /// `close()` ends idle connections at once instead of waiting for them, as Node's does
+    /// since version 19 (`server.closeIdleConnections()`). No effect on a client socket.
+    pub fn set_idle(&self, idle: bool) {
+        if let Some(slot) = &self.slot {
+            slot.set_idle(&self.stream, idle);
+        }
     }
 
     /// Hands queued bytes to the kernel. Not `paused`: one short attempt (the 1 ms write
     /// timeout). `paused`: block until the queue is out, or until the idle timeout if one is
     /// set, so that `Timeout` can still be reported.
     fn flush(&mut self, paused: bool) -> io::Result<()> {
-        if paused {
-            self.stream.set_write_timeout(self.timeout)?;
-        }
-        let result = self.write_backlog(paused);
-        if paused {
-            self.stream.set_write_timeout(Some(WRITE_ATTEMPT))?;
-        }
-        result
+        self.set_write_wait(if paused {
+            self.timeout
+        } else {
+            Some(WRITE_ATTEMPT)
+        })?;
+        self.write_backlog(paused)
     }
 
     fn write_backlog(&mut self, keep_going: bool) -> io::Result<()> {
         while !self.backlog.is_empty() {
             let (front, _) = self.backlog.as_slices();
-            match self.stream.write(front) {
+            match (&*self.stream).write(front) {
                 Ok(n) => {
                     self.backlog.drain(..n);
                     self.last_activity = Instant::now();

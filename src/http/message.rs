@@ -1,0 +1,1181 @@
+//! HTTP报文 — HTTP messages, as pure functions over bytes (RFC 9112).
+//!
+//! A message is a start line, header fields, an empty line, and maybe a body:
+//!
+//! ```text
+//!   GET /headers HTTP/1.1\r\n            request line: method SP request-target SP version
+//!   Host: 127.0.0.1:1337\r\n             field: name ":" OWS value OWS
+//!   User-Agent: curl/7.88.1\r\n
+//!   Accept: */*\r\n
+//!   \r\n                                  the empty line ends the head
+//!   (body: as long as Content-Length says, or chunked, or none)
+//! ```
+//!
+//! Nothing here touches a socket. The server ([`super::server`]) feeds these functions the
+//! bytes it has read and acts on what they return, so every rule can be tested on bytes alone:
+//!
+//! - [`find_head`] finds where a head ends, resuming where it stopped, and rejects bare line
+//!   feeds and heads over [`MAX_HEADER_BYTES`] as soon as they show;
+//! - [`parse_request_head`] turns a complete head into a [`RequestHead`], or says which rule the
+//!   bytes broke ([`ParseError`]);
+//! - [`RequestHead::framing`] decides how the body is delimited (RFC 9112 §6.3);
+//! - [`ChunkedDecoder`] decodes a chunked body as its bytes arrive;
+//! - [`status_head`], [`reason_phrase`], [`http_date`] and [`chunk_header`] build responses.
+//!
+//! The rules are strict where a lenient reading could let one request hide inside another
+//! (request smuggling): a bare LF, a space before a colon, two `Content-Length`s, or
+//! `Content-Length` beside `Transfer-Encoding` are each a `400`, as in Node's parser.
+
+use std::fmt;
+use std::ops::Range;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The largest head accepted, request line through the empty line: 16 KiB, the default of
+/// Node's `--max-http-header-size`. A longer one is answered `431`.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// The most header fields accepted: 2,000, the default of Node's `server.maxHeadersCount`.
+/// (Node silently drops fields past it and answers `200`; we answer `431`, which says why.)
+pub const MAX_HEADERS: usize = 2000;
+
+/// The methods Node's parser accepts (`http.METHODS` in Node 20): case-sensitive, 35 in all.
+pub const METHODS: [&str; 35] = [
+    "ACL",
+    "BIND",
+    "CHECKOUT",
+    "CONNECT",
+    "COPY",
+    "DELETE",
+    "GET",
+    "HEAD",
+    "LINK",
+    "LOCK",
+    "M-SEARCH",
+    "MERGE",
+    "MKACTIVITY",
+    "MKCALENDAR",
+    "MKCOL",
+    "MOVE",
+    "NOTIFY",
+    "OPTIONS",
+    "PATCH",
+    "POST",
+    "PROPFIND",
+    "PROPPATCH",
+    "PURGE",
+    "PUT",
+    "QUERY",
+    "REBIND",
+    "REPORT",
+    "SEARCH",
+    "SOURCE",
+    "SUBSCRIBE",
+    "TRACE",
+    "UNBIND",
+    "UNLINK",
+    "UNLOCK",
+    "UNSUBSCRIBE",
+];
+
+/// A rule of RFC 9112 (or of Node's parser) that a message broke. Each has its status code:
+/// most are `400 Bad Request`; size limits are `431` or `413`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseError {
+    /// The head is longer than [`MAX_HEADER_BYTES`] (or the server's own limit): `431`.
+    HeadTooLarge,
+    /// More than [`MAX_HEADERS`] fields (or the server's own limit): `431`.
+    TooManyFields,
+    /// A line ended in LF without CR (RFC 9112 §2.2 lets a server accept it; Node does not,
+    /// and neither do we: it is a classic smuggling vector).
+    BareLineFeed,
+    /// The request line is not `method SP target SP version` (HTAB is not a separator).
+    BadRequestLine,
+    /// The method is not one of [`METHODS`] (they are case-sensitive).
+    UnknownMethod,
+    /// The request-target holds a byte outside 0x21-0x7E.
+    BadTarget,
+    /// The version is not exactly `HTTP/1.0` or `HTTP/1.1`.
+    BadVersion,
+    /// An HTTP/1.1 request without `Host` (RFC 9112 §3.2: "MUST respond with a 400").
+    MissingHost,
+    /// A field line without a colon.
+    MissingColon,
+    /// A field name that is empty or not a token, which includes whitespace before the colon
+    /// (RFC 9112 §5.1: "MUST reject ... with a 400").
+    BadFieldName,
+    /// A field line that starts with whitespace: obsolete line folding (RFC 9112 §5.2).
+    ObsFold,
+    /// A field value with NUL, another control byte, DEL or a bare CR (RFC 9110 §5.5).
+    BadFieldValue,
+    /// `Content-Length` is not `1*DIGIT`, or does not fit in 64 bits (RFC 9110 §8.6).
+    BadContentLength,
+    /// `Content-Length` given twice, even with equal values.
+    DuplicateContentLength,
+    /// Both `Content-Length` and `Transfer-Encoding` (RFC 9112 §6.3: a smuggling attempt).
+    ContentLengthWithTransferEncoding,
+    /// `Transfer-Encoding` whose last coding is not `chunked`, or with `chunked` twice
+    /// (RFC 9112 §6.3: "MUST respond with the 400").
+    BadTransferEncoding,
+    /// A chunk-size line that is not `1*HEXDIG [ ";" extension ] CRLF`.
+    BadChunkSize,
+    /// A chunk size over 64 bits.
+    ChunkSizeOverflow,
+    /// A chunk's data not followed by CRLF: the chunk was longer than declared.
+    MissingChunkTerminator,
+    /// The body is longer than the server's maximum: `413`.
+    BodyTooLarge,
+}
+
+impl ParseError {
+    /// The status the server answers with.
+    pub fn status(self) -> u16 {
+        match self {
+            ParseError::HeadTooLarge | ParseError::TooManyFields => 431,
+            ParseError::BodyTooLarge => 413,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ParseError::HeadTooLarge => "head too large",
+            ParseError::TooManyFields => "too many header fields",
+            ParseError::BareLineFeed => "line ends in LF without CR",
+            ParseError::BadRequestLine => "malformed request line",
+            ParseError::UnknownMethod => "unknown method",
+            ParseError::BadTarget => "invalid byte in request-target",
+            ParseError::BadVersion => "unsupported HTTP version",
+            ParseError::MissingHost => "HTTP/1.1 request without Host",
+            ParseError::MissingColon => "field line without colon",
+            ParseError::BadFieldName => "invalid field name",
+            ParseError::ObsFold => "obsolete line folding",
+            ParseError::BadFieldValue => "invalid byte in field value",
+            ParseError::BadContentLength => "invalid Content-Length",
+            ParseError::DuplicateContentLength => "Content-Length given twice",
+            ParseError::ContentLengthWithTransferEncoding => {
+                "Content-Length with Transfer-Encoding"
+            }
+            ParseError::BadTransferEncoding => "chunked is not the last transfer coding",
+            ParseError::BadChunkSize => "invalid chunk size line",
+            ParseError::ChunkSizeOverflow => "chunk size overflows",
+            ParseError::MissingChunkTerminator => "chunk data not followed by CRLF",
+            ParseError::BodyTooLarge => "body too large",
+        })
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// The protocol version of a message: the two this server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// `HTTP/1.0`: one request per connection unless it asks for keep-alive.
+    Http10,
+    /// `HTTP/1.1`: persistent connections by default, chunked bodies, `Host` required.
+    Http11,
+}
+
+impl Version {
+    /// Node's `req.httpVersion`: `"1.0"` or `"1.1"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Http10 => "1.0",
+            Version::Http11 => "1.1",
+        }
+    }
+}
+
+/// How a body is delimited (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body.
+    None,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// Chunks, until the zero-size chunk.
+    Chunked,
+}
+
+/// What `Expect` asks for (RFC 9110 §10.1.1); only HTTP/1.1 requests can ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    /// No `Expect` field (or an HTTP/1.0 request).
+    None,
+    /// `Expect: 100-continue` (case-insensitive): the client waits for `100 Continue`.
+    Continue,
+    /// Anything else: answered `417 Expectation Failed`.
+    Unknown,
+}
+
+/// A parsed request head: the request line and the fields, in arrival order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    /// The method, as sent (`GET`).
+    pub method: String,
+    /// The request-target, as sent (`/path?query`, `http://host/path`, `host:443`, `*`).
+    pub target: String,
+    /// The version.
+    pub version: Version,
+    /// The fields: names as sent, values with surrounding whitespace removed and bytes above
+    /// 0x7F read as Latin-1 (as Node shows them).
+    pub fields: Vec<(String, String)>,
+}
+
+impl RequestHead {
+    /// Every value of the field `name` (case-insensitive), in order.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of the field `name` (case-insensitive).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a comma-separated field (`Connection`, `Upgrade`) holds `token`, in any case.
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.values(name)
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
+    }
+
+    /// The path the request names, without the query: `/a` for `/a?b`, and for an
+    /// absolute-form target (`http://host/a?b`) its path, `/` if it has none.
+    pub fn path(&self) -> &str {
+        let mut target = self.target.as_str();
+        if let Some(scheme_end) = target.find("://") {
+            let rest = &target[scheme_end + 3..];
+            target = rest.find('/').map_or("/", |i| &rest[i..]);
+        }
+        target.split(['?', '#']).next().unwrap_or(target)
+    }
+
+    /// Whether the connection may stay open after the response (RFC 9112 §9.3): `close` in
+    /// `Connection` ends it; otherwise HTTP/1.1 keeps it and HTTP/1.0 keeps it only if
+    /// `Connection` holds `keep-alive`.
+    pub fn keep_alive(&self) -> bool {
+        if self.has_token("connection", "close") {
+            return false;
+        }
+        match self.version {
+            Version::Http11 => true,
+            Version::Http10 => self.has_token("connection", "keep-alive"),
+        }
+    }
+
+    /// What `Expect` asks for. Only HTTP/1.1 requests may ask (RFC 9110 §10.1.1: a server
+    /// MAY ignore it in HTTP/1.0, and Node does).
+    pub fn expectation(&self) -> Expectation {
+        if self.version != Version::Http11 {
+            return Expectation::None;
+        }
+        match self.value("expect") {
+            None => Expectation::None,
+            Some(v) if v.eq_ignore_ascii_case("100-continue") => Expectation::Continue,
+            Some(_) => Expectation::Unknown,
+        }
+    }
+
+    /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
+    /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
+    pub fn framing(&self) -> Result<Framing, ParseError> {
+        let has_te = self.values("transfer-encoding").next().is_some();
+        let lengths: Vec<&str> = self.values("content-length").collect();
+        if has_te {
+            if !lengths.is_empty() {
+                return Err(ParseError::ContentLengthWithTransferEncoding);
+            }
+            let codings: Vec<&str> = self
+                .values("transfer-encoding")
+                .flat_map(|v| v.split(','))
+                .map(|c| c.trim_matches([' ', '\t']))
+                .filter(|c| !c.is_empty())
+                .collect();
+            let chunked = codings
+                .iter()
+                .filter(|c| c.eq_ignore_ascii_case("chunked"))
+                .count();
+            let last_is_chunked = codings
+                .last()
+                .is_some_and(|c| c.eq_ignore_ascii_case("chunked"));
+            return if chunked == 1 && last_is_chunked {
+                Ok(Framing::Chunked)
+            } else {
+                Err(ParseError::BadTransferEncoding)
+            };
+        }
+        match lengths.as_slice() {
+            [] => Ok(Framing::None),
+            [one] => parse_content_length(one).map(Framing::Length),
+            _ => Err(ParseError::DuplicateContentLength),
+        }
+    }
+}
+
+/// `Content-Length = 1*DIGIT` (RFC 9110 §8.6): no sign, no hex, no list, not empty; leading
+/// zeros are fine; the value must fit in a `u64`.
+pub fn parse_content_length(value: &str) -> Result<u64, ParseError> {
+    let value = value.trim_matches([' ', '\t']);
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ParseError::BadContentLength);
+    }
+    value.parse().map_err(|_| ParseError::BadContentLength)
+}
+
+/// Where a head ends, as found by [`find_head`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadScan {
+    /// No end yet: read more, then call again with `from` set to this.
+    Incomplete {
+        /// Where the next scan may start.
+        resume: usize,
+    },
+    /// The head is `buf[start..end]`, its final empty line included; `start` skips the empty
+    /// lines a client may send before a request (RFC 9112 §2.2).
+    Complete {
+        /// The first byte of the request line.
+        start: usize,
+        /// One past the head's last byte.
+        end: usize,
+    },
+}
+
+/// Looks for the end of a head in `buf`, starting at `from` (0, or the `resume` of an earlier
+/// call on the same, grown, buffer): each byte is looked at once however the head arrives.
+///
+/// Fails as soon as a line ends in a bare LF, or the head grows past `max_bytes` without
+/// ending, so a client cannot make the server hold more than `max_bytes` of head.
+///
+/// ```
+/// use netnotes::http::message::{find_head, HeadScan};
+/// let buf = b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\nrest";
+/// assert_eq!(find_head(buf, 0, 16384), Ok(HeadScan::Complete { start: 2, end: 29 }));
+/// assert_eq!(find_head(&buf[..10], 0, 16384), Ok(HeadScan::Incomplete { resume: 10 }));
+/// ```
+pub fn find_head(buf: &[u8], from: usize, max_bytes: usize) -> Result<HeadScan, ParseError> {
+    let mut start = 0;
+    while buf[start..].starts_with(b"\r\n") {
+        start += 2;
+    }
+    for i in from.max(start)..buf.len() {
+        if buf[i] == b'\n' {
+            if i == 0 || buf[i - 1] != b'\r' {
+                return Err(ParseError::BareLineFeed);
+            }
+            if i >= start + 3 && &buf[i - 3..=i] == b"\r\n\r\n" {
+                let end = i + 1;
+                if end - start > max_bytes {
+                    return Err(ParseError::HeadTooLarge);
+                }
+                return Ok(HeadScan::Complete { start, end });
+            }
+        }
+    }
+    if buf.len() - start > max_bytes {
+        return Err(ParseError::HeadTooLarge);
+    }
+    Ok(HeadScan::Incomplete { resume: buf.len() })
+}
+
+/// `tchar` (RFC 9110 §5.6.2): the bytes a token (a method, a field name) is made of.
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Parses a complete head (as [`find_head`] delimits it: request line through the empty line).
+///
+/// ```
+/// use netnotes::http::message::{parse_request_head, Version};
+/// let head = parse_request_head(b"GET /a?b HTTP/1.1\r\nHost: x\r\nX-Y:  z \r\n\r\n", 2000).unwrap();
+/// assert_eq!((head.method.as_str(), head.path(), head.version), ("GET", "/a", Version::Http11));
+/// assert_eq!(head.fields, [("Host".to_string(), "x".to_string()), ("X-Y".to_string(), "z".to_string())]);
+/// ```
+pub fn parse_request_head(head: &[u8], max_fields: usize) -> Result<RequestHead, ParseError> {
+    // find_head guarantees that every line ends in CRLF and that the last one is empty:
+    // drop that empty line, then each piece split at LF ends in the CR of its CRLF.
+    let lines = head.strip_suffix(b"\r\n").unwrap_or(head);
+    let mut lines = lines
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let (method, target, version) = parse_request_line(lines.next().unwrap_or(b""))?;
+    let mut fields = Vec::new();
+    for line in lines {
+        if fields.len() == max_fields {
+            return Err(ParseError::TooManyFields);
+        }
+        fields.push(parse_field_line(line)?);
+    }
+    let head = RequestHead {
+        method,
+        target,
+        version,
+        fields,
+    };
+    if head.version == Version::Http11 && head.value("host").is_none() {
+        return Err(ParseError::MissingHost);
+    }
+    Ok(head)
+}
+
+/// `request-line = method SP request-target SP HTTP-version` (RFC 9112 §3). Runs of spaces
+/// between the parts are accepted, as Node does; leading or trailing space and HTAB are not.
+fn parse_request_line(line: &[u8]) -> Result<(String, String, Version), ParseError> {
+    if line.first() == Some(&b' ') || line.last() == Some(&b' ') {
+        return Err(ParseError::BadRequestLine);
+    }
+    let mut parts = line.split(|&b| b == b' ').filter(|p| !p.is_empty());
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ParseError::BadRequestLine);
+    };
+    if !method.iter().all(|&b| is_tchar(b)) {
+        return Err(if method.contains(&b'\t') {
+            ParseError::BadRequestLine
+        } else {
+            ParseError::UnknownMethod
+        });
+    }
+    let method = String::from_utf8_lossy(method).into_owned();
+    if !METHODS.contains(&method.as_str()) {
+        return Err(ParseError::UnknownMethod);
+    }
+    if !target.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
+        return Err(ParseError::BadTarget);
+    }
+    let version = match version {
+        b"HTTP/1.1" => Version::Http11,
+        b"HTTP/1.0" => Version::Http10,
+        _ => return Err(ParseError::BadVersion),
+    };
+    // Every byte of the target was checked to be printable ASCII.
+    let target = String::from_utf8_lossy(target).into_owned();
+    Ok((method, target, version))
+}
+
+/// `field-line = field-name ":" OWS field-value OWS` (RFC 9112 §5).
+fn parse_field_line(line: &[u8]) -> Result<(String, String), ParseError> {
+    if matches!(line.first(), Some(b' ' | b'\t')) {
+        return Err(ParseError::ObsFold);
+    }
+    let colon = line
+        .iter()
+        .position(|&b| b == b':')
+        .ok_or(ParseError::MissingColon)?;
+    let (name, value) = (&line[..colon], &line[colon + 1..]);
+    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+        return Err(ParseError::BadFieldName);
+    }
+    let value = trim_ows(value);
+    // field-vchar = VCHAR / obs-text, with SP and HTAB inside (RFC 9110 §5.5).
+    if !value
+        .iter()
+        .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b) || b >= 0x80)
+    {
+        return Err(ParseError::BadFieldValue);
+    }
+    // Tokens are ASCII; values are shown byte for byte as Latin-1, as Node shows them.
+    let name = String::from_utf8_lossy(name).into_owned();
+    Ok((name, value.iter().map(|&b| char::from(b)).collect()))
+}
+
+fn trim_ows(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
+}
+
+/// The longest chunk extension accepted (`;name=value` after a chunk size). Extensions mean
+/// nothing to this server; the bound keeps a client from streaming one forever.
+pub const MAX_CHUNK_EXTENSION: usize = 4096;
+
+/// Decodes a chunked body (RFC 9112 §7.1) as its bytes arrive, without copying the data:
+///
+/// ```text
+///   1a;ext=1\r\n          chunk-size in hex, optional extension (ignored)
+///   <26 bytes>\r\n        chunk-data, then CRLF
+///   0\r\n                 the last chunk
+///   Trailer: x\r\n        optional trailer fields
+///   \r\n                  the end
+/// ```
+///
+/// ```
+/// use netnotes::http::message::ChunkedDecoder;
+/// let wire = b"5\r\nhello\r\n0\r\n\r\n";
+/// let mut decoder = ChunkedDecoder::new(16384);
+/// let mut body = Vec::new();
+/// let mut at = 0;
+/// while !decoder.is_done() {
+///     let (used, data) = decoder.decode(&wire[at..]).unwrap();
+///     body.extend_from_slice(&wire[at..][data]);
+///     at += used;
+/// }
+/// assert_eq!(body, b"hello");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ChunkedDecoder {
+    state: ChunkState,
+    max_trailer_bytes: usize,
+    trailer: Vec<u8>,
+    trailers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    /// Reading hex digits (`digits` so far, `size` their value).
+    Size { size: u64, digits: u32 },
+    /// In `;extension`, `len` bytes so far.
+    Extension { size: u64, len: usize },
+    /// Saw the CR ending the size line.
+    SizeLf { size: u64 },
+    /// In chunk data, this many bytes left.
+    Data { left: u64 },
+    /// Expecting the CR after chunk data.
+    DataCr,
+    /// Expecting the LF after chunk data.
+    DataLf,
+    /// In the trailer section, collecting lines into `trailer`.
+    Trailer,
+    /// The body is complete.
+    Done,
+}
+
+impl ChunkedDecoder {
+    /// A decoder that accepts a trailer section of up to `max_trailer_bytes`.
+    pub fn new(max_trailer_bytes: usize) -> ChunkedDecoder {
+        ChunkedDecoder {
+            state: ChunkState::Size { size: 0, digits: 0 },
+            max_trailer_bytes,
+            trailer: Vec::new(),
+            trailers: Vec::new(),
+        }
+    }
+
+    /// Whether the last chunk and the trailer section have been read.
+    pub fn is_done(&self) -> bool {
+        self.state == ChunkState::Done
+    }
+
+    /// The trailer fields, once [`is_done`](Self::is_done).
+    pub fn trailers(&self) -> &[(String, String)] {
+        &self.trailers
+    }
+
+    /// Consumes bytes from `input`. Returns how many were used and where, within `input`, the
+    /// body data among them is (at most one run per call: call again with the rest). Stops
+    /// after the body's end; bytes after it belong to the next message.
+    pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Range<usize>), ParseError> {
+        let mut i = 0;
+        while i < input.len() {
+            let b = input[i];
+            match self.state {
+                ChunkState::Size { size, digits } => match b {
+                    b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' => {
+                        // 16 hex digits fill a u64; a 17th overflows (leading zeros aside).
+                        let digit = u64::from((b as char).to_digit(16).unwrap_or(0));
+                        if size > (u64::MAX >> 4) {
+                            return Err(ParseError::ChunkSizeOverflow);
+                        }
+                        self.state = ChunkState::Size {
+                            size: size << 4 | digit,
+                            digits: digits + 1,
+                        };
+                    }
+                    b';' if digits > 0 => self.state = ChunkState::Extension { size, len: 0 },
+                    b'\r' if digits > 0 => self.state = ChunkState::SizeLf { size },
+                    _ => return Err(ParseError::BadChunkSize),
+                },
+                ChunkState::Extension { size, len } => match b {
+                    b'\r' => self.state = ChunkState::SizeLf { size },
+                    b'\n' => return Err(ParseError::BareLineFeed),
+                    _ if len >= MAX_CHUNK_EXTENSION => return Err(ParseError::BadChunkSize),
+                    _ => self.state = ChunkState::Extension { size, len: len + 1 },
+                },
+                ChunkState::SizeLf { size } => {
+                    if b != b'\n' {
+                        return Err(ParseError::BadChunkSize);
+                    }
+                    self.state = if size == 0 {
+                        ChunkState::Trailer
+                    } else {
+                        ChunkState::Data { left: size }
+                    };
+                }
+                ChunkState::Data { left } => {
+                    let available = (input.len() - i) as u64;
+                    let take = left.min(available) as usize;
+                    let rest = left - take as u64;
+                    self.state = if rest == 0 {
+                        ChunkState::DataCr
+                    } else {
+                        ChunkState::Data { left: rest }
+                    };
+                    return Ok((i + take, i..i + take));
+                }
+                ChunkState::DataCr => {
+                    if b != b'\r' {
+                        return Err(ParseError::MissingChunkTerminator);
+                    }
+                    self.state = ChunkState::DataLf;
+                }
+                ChunkState::DataLf => {
+                    if b != b'\n' {
+                        return Err(ParseError::MissingChunkTerminator);
+                    }
+                    self.state = ChunkState::Size { size: 0, digits: 0 };
+                }
+                ChunkState::Trailer => {
+                    if self.trailer.len() >= self.max_trailer_bytes {
+                        return Err(ParseError::HeadTooLarge);
+                    }
+                    self.trailer.push(b);
+                    if b == b'\n' {
+                        let t = &self.trailer;
+                        if t.len() < 2 || t[t.len() - 2] != b'\r' {
+                            return Err(ParseError::BareLineFeed);
+                        }
+                        if t == b"\r\n" || t.ends_with(b"\r\n\r\n") {
+                            self.finish_trailers()?;
+                            return Ok((i + 1, i + 1..i + 1));
+                        }
+                    }
+                }
+                ChunkState::Done => return Ok((i, i..i)),
+            }
+            i += 1;
+        }
+        Ok((i, i..i))
+    }
+
+    fn finish_trailers(&mut self) -> Result<(), ParseError> {
+        let section = std::mem::take(&mut self.trailer);
+        let lines = section
+            .strip_suffix(b"\r\n")
+            .unwrap_or(&section)
+            .split(|&b| b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .filter(|l| !l.is_empty());
+        for line in lines {
+            self.trailers.push(parse_field_line(line)?);
+        }
+        self.state = ChunkState::Done;
+        Ok(())
+    }
+}
+
+/// The standard reason phrase of a status code, as Node's `http.STATUS_CODES` has it.
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        102 => "Processing",
+        103 => "Early Hints",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        207 => "Multi-Status",
+        208 => "Already Reported",
+        226 => "IM Used",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Payload Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        418 => "I'm a Teapot",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        509 => "Bandwidth Limit Exceeded",
+        510 => "Not Extended",
+        511 => "Network Authentication Required",
+        _ => "unknown",
+    }
+}
+
+/// Whether a response with this status, to this method, has no body (RFC 9110 §6.4.1):
+/// `HEAD`, 1xx, 204 and 304.
+pub fn bodiless(method: &str, status: u16) -> bool {
+    method == "HEAD" || (100..200).contains(&status) || status == 204 || status == 304
+}
+
+/// A response head: status line, fields, empty line.
+///
+/// ```
+/// use netnotes::http::message::status_head;
+/// assert_eq!(status_head(404, &[("Content-Length", "0")]), "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+/// ```
+pub fn status_head<N: AsRef<str>, V: AsRef<str>>(status: u16, fields: &[(N, V)]) -> String {
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status));
+    for (name, value) in fields {
+        head.push_str(name.as_ref());
+        head.push_str(": ");
+        head.push_str(value.as_ref());
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    head
+}
+
+/// The size line that starts a chunk of `len` bytes: `c\r\n` for 12.
+pub fn chunk_header(len: usize) -> String {
+    format!("{len:x}\r\n")
+}
+
+/// The last chunk and an empty trailer section: the end of a chunked body.
+pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+
+/// An IMF-fixdate (RFC 9110 §5.6.7), the form of the `Date` field:
+/// `Mon, 30 Nov 2026 04:47:50 GMT`. std has no calendar, so the date is computed from the
+/// seconds since 1970 (the days-to-civil algorithm of Howard Hinnant).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// let t = UNIX_EPOCH + Duration::from_secs(1_796_014_070);
+/// assert_eq!(netnotes::http::message::http_date(t), "Mon, 30 Nov 2026 04:47:50 GMT");
+/// ```
+pub fn http_date(time: SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]; // 1970-01-01 was a Thursday
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = secs / 86_400;
+    let (hour, minute, second) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    // Days since 1970-01-01 to year, month, day (proleptic Gregorian), in eras of 400 years.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{}, {day:02} {} {year} {hour:02}:{minute:02}:{second:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn parse(bytes: &[u8]) -> Result<RequestHead, ParseError> {
+        match find_head(bytes, 0, MAX_HEADER_BYTES)? {
+            HeadScan::Complete { start, end } => {
+                parse_request_head(&bytes[start..end], MAX_HEADERS)
+            }
+            HeadScan::Incomplete { .. } => panic!("incomplete head: {bytes:?}"),
+        }
+    }
+
+    fn req(fields: &str) -> Vec<u8> {
+        format!("POST / HTTP/1.1\r\nHost: a\r\n{fields}\r\n").into_bytes()
+    }
+
+    #[test]
+    fn a_plain_request() {
+        let head = parse(b"GET /x?y=1 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n").unwrap();
+        assert_eq!(head.method, "GET");
+        assert_eq!(head.target, "/x?y=1");
+        assert_eq!(head.path(), "/x");
+        assert_eq!(head.version.as_str(), "1.1");
+        assert_eq!(head.value("ACCEPT"), Some("*/*"));
+        assert!(head.keep_alive());
+        assert_eq!(head.framing(), Ok(Framing::None));
+    }
+
+    #[test]
+    fn find_head_resumes_and_sees_each_byte_once() {
+        let whole = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        let mut resume = 0;
+        for len in 1..whole.len() {
+            match find_head(&whole[..len], resume, MAX_HEADER_BYTES).unwrap() {
+                HeadScan::Incomplete { resume: r } => resume = r,
+                done => panic!("complete too early at {len}: {done:?}"),
+            }
+        }
+        assert_eq!(
+            find_head(whole, resume, MAX_HEADER_BYTES),
+            Ok(HeadScan::Complete {
+                start: 0,
+                end: whole.len()
+            })
+        );
+    }
+
+    #[test]
+    fn empty_lines_before_the_request_are_skipped() {
+        let head = parse(b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        assert_eq!(head.method, "GET");
+    }
+
+    #[test]
+    fn the_head_limit_counts_request_line_through_empty_line() {
+        let exact = |n: usize| {
+            let mut h = b"GET / HTTP/1.1\r\nHost: a\r\nX: ".to_vec();
+            h.resize(n - 4, b'a');
+            h.extend_from_slice(b"\r\n\r\n");
+            h
+        };
+        assert!(parse(&exact(MAX_HEADER_BYTES)).is_ok());
+        assert_eq!(
+            find_head(&exact(MAX_HEADER_BYTES + 1), 0, MAX_HEADER_BYTES),
+            Err(ParseError::HeadTooLarge)
+        );
+        // Without an end in sight, the limit applies as soon as it is passed.
+        let endless = vec![b'a'; MAX_HEADER_BYTES + 1];
+        assert_eq!(
+            find_head(&endless, 0, MAX_HEADER_BYTES),
+            Err(ParseError::HeadTooLarge)
+        );
+        assert!(matches!(
+            find_head(&endless[..MAX_HEADER_BYTES], 0, MAX_HEADER_BYTES),
+            Ok(HeadScan::Incomplete { .. })
+        ));
+    }
+
+    #[test]
+    fn too_many_fields_is_431() {
+        let many = req(&"X: 1\r\n".repeat(MAX_HEADERS));
+        assert_eq!(parse(&many), Err(ParseError::TooManyFields));
+        assert_eq!(ParseError::TooManyFields.status(), 431);
+        let fine = req(&"X: 1\r\n".repeat(MAX_HEADERS - 1));
+        assert!(parse(&fine).is_ok());
+    }
+
+    #[test]
+    fn request_line_rules() {
+        use ParseError::*;
+        let cases: &[(&[u8], Result<(), ParseError>)] = &[
+            (b"GET  /  HTTP/1.1\r\nHost: a\r\n\r\n", Ok(())),
+            (b" GET / HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"GET / HTTP/1.1 \r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"GET /\r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"get / HTTP/1.1\r\nHost: a\r\n\r\n", Err(UnknownMethod)),
+            (b"FOO / HTTP/1.1\r\nHost: a\r\n\r\n", Err(UnknownMethod)),
+            (b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n", Err(UnknownMethod)),
+            (b"M-SEARCH * HTTP/1.1\r\nHost: a\r\n\r\n", Ok(())),
+            (b"GET /a\x01b HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadTarget)),
+            (b"GET /a\xe9b HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadTarget)),
+            (b"GET /a\x7fb HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadTarget)),
+            (b"GET / HTTP/1.2\r\nHost: a\r\n\r\n", Err(BadVersion)),
+            (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", Err(BadVersion)),
+            (b"GET / http/1.1\r\nHost: a\r\n\r\n", Err(BadVersion)),
+            (b"GET / HTTP/1.1\r\n\r\n", Err(MissingHost)),
+            (b"GET / HTTP/1.0\r\n\r\n", Ok(())),
+            (b"GET / HTTP/1.1\r\nHost:\r\n\r\n", Ok(())),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", Ok(())),
+        ];
+        for (bytes, expected) in cases {
+            let got = parse(bytes).map(|_| ());
+            assert_eq!(&got, expected, "{}", String::from_utf8_lossy(bytes));
+        }
+        assert_eq!(METHODS.len(), 35);
+    }
+
+    #[test]
+    fn bare_line_feeds_are_refused_wherever_they_are() {
+        for bytes in [
+            &b"GET / HTTP/1.1\nHost: a\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nHost: a\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\n",
+            b"\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        ] {
+            assert_eq!(
+                find_head(bytes, 0, MAX_HEADER_BYTES),
+                Err(ParseError::BareLineFeed),
+                "{bytes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn field_rules() {
+        use ParseError::*;
+        let cases: &[(&str, Result<(), ParseError>)] = &[
+            ("X: a\tb\r\n", Ok(())),
+            ("X:   b  \r\n", Ok(())),
+            ("X:\r\n", Ok(())),
+            ("X : b\r\n", Err(BadFieldName)),
+            ("X\t: b\r\n", Err(BadFieldName)),
+            ("X(y): b\r\n", Err(BadFieldName)),
+            (": b\r\n", Err(BadFieldName)),
+            ("Xb\r\n", Err(MissingColon)),
+            ("X: b\r\n c\r\n", Err(ObsFold)),
+            ("X: a\rb\r\n", Err(BadFieldValue)),
+            ("X: ab\r\r\n", Err(BadFieldValue)),
+            ("X: a\x00b\r\n", Err(BadFieldValue)),
+            ("X: a\x01b\r\n", Err(BadFieldValue)),
+            ("X: a\x7fb\r\n", Err(BadFieldValue)),
+        ];
+        for (fields, expected) in cases {
+            assert_eq!(&parse(&req(fields)).map(|_| ()), expected, "{fields:?}");
+        }
+    }
+
+    #[test]
+    fn values_above_0x7f_read_as_latin1() {
+        let mut bytes = req("");
+        bytes.truncate(bytes.len() - 2);
+        bytes.extend_from_slice(b"X: caf\xe9\r\n\r\n");
+        assert_eq!(parse(&bytes).unwrap().value("x"), Some("café"));
+    }
+
+    fn framing(fields: &str) -> Result<Framing, ParseError> {
+        parse(&req(fields))?.framing()
+    }
+
+    #[test]
+    fn content_length_rules() {
+        use ParseError::*;
+        assert_eq!(framing("Content-Length: 5\r\n"), Ok(Framing::Length(5)));
+        assert_eq!(framing("Content-Length: 005\r\n"), Ok(Framing::Length(5)));
+        assert_eq!(framing("Content-Length:\t5\t\r\n"), Ok(Framing::Length(5)));
+        assert_eq!(
+            framing("Content-Length: 18446744073709551615\r\n"),
+            Ok(Framing::Length(u64::MAX))
+        );
+        for bad in [
+            "+5",
+            "-5",
+            "0x5",
+            "1 2",
+            "5, 5",
+            "",
+            "18446744073709551616",
+            "5a",
+        ] {
+            assert_eq!(
+                framing(&format!("Content-Length: {bad}\r\n")),
+                Err(BadContentLength),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            framing("Content-Length: 5\r\nContent-Length: 5\r\n"),
+            Err(DuplicateContentLength)
+        );
+        assert_eq!(
+            framing("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"),
+            Err(ContentLengthWithTransferEncoding)
+        );
+    }
+
+    #[test]
+    fn transfer_encoding_rules() {
+        use ParseError::*;
+        let ok = Ok(Framing::Chunked);
+        assert_eq!(framing("Transfer-Encoding: chunked\r\n"), ok);
+        assert_eq!(framing("Transfer-Encoding: CHUNKED\r\n"), ok);
+        assert_eq!(framing("Transfer-Encoding: gzip , chunked\r\n"), ok);
+        assert_eq!(framing("Transfer-Encoding: gzip,\tchunked\r\n"), ok);
+        assert_eq!(
+            framing("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"),
+            ok
+        );
+        for bad in [
+            "Transfer-Encoding: chunked, gzip\r\n",
+            "Transfer-Encoding: chunked, chunked\r\n",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
+            "Transfer-Encoding: gzip\r\n",
+            "Transfer-Encoding:\r\n",
+        ] {
+            assert_eq!(framing(bad), Err(BadTransferEncoding), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn connection_and_expect() {
+        let h10 = parse(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        assert!(!h10.keep_alive());
+        let h10ka = parse(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").unwrap();
+        assert!(h10ka.keep_alive());
+        let close = parse(&req("Connection: foo, Close\r\n")).unwrap();
+        assert!(!close.keep_alive());
+        assert_eq!(
+            parse(&req("Expect: 100-Continue\r\n"))
+                .unwrap()
+                .expectation(),
+            Expectation::Continue
+        );
+        assert_eq!(
+            parse(&req("Expect: foo\r\n")).unwrap().expectation(),
+            Expectation::Unknown
+        );
+        let h10_expect = parse(b"GET / HTTP/1.0\r\nExpect: foo\r\n\r\n").unwrap();
+        assert_eq!(h10_expect.expectation(), Expectation::None);
+    }
+
+    #[test]
+    fn paths_of_every_target_form() {
+        let path = |target: &str| {
+            parse(format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes())
+                .unwrap()
+                .path()
+                .to_string()
+        };
+        assert_eq!(path("/a/b?c#d"), "/a/b");
+        assert_eq!(path("http://h:1/x?y"), "/x");
+        assert_eq!(path("http://h:1"), "/");
+        assert_eq!(path("*"), "*");
+    }
+
+    /// Decodes a whole chunked body, feeding it `piece` bytes at a time.
+    fn dechunk(wire: &[u8], piece: usize) -> Result<(Vec<u8>, usize), ParseError> {
+        let mut decoder = ChunkedDecoder::new(MAX_HEADER_BYTES);
+        let mut body = Vec::new();
+        let mut at = 0;
+        let mut fed = piece.min(wire.len());
+        while !decoder.is_done() {
+            let window = &wire[at..fed];
+            let (used, data) = decoder.decode(window)?;
+            body.extend_from_slice(&window[data]);
+            at += used;
+            if at == fed {
+                if fed == wire.len() {
+                    break;
+                }
+                fed = (fed + piece).min(wire.len());
+            }
+        }
+        assert!(decoder.is_done(), "unfinished: {wire:?}");
+        Ok((body, at))
+    }
+
+    #[test]
+    fn chunked_bodies_decode_however_they_are_split() {
+        let wire = b"5\r\nhello\r\nA;name=value\r\n, chunked!\r\n0\r\nX-T: 1\r\n\r\nNEXT";
+        for piece in 1..=wire.len() {
+            let (body, used) = dechunk(wire, piece).unwrap();
+            assert_eq!(body, b"hello, chunked!", "piece {piece}");
+            assert_eq!(&wire[used..], b"NEXT", "piece {piece}");
+        }
+        let mut decoder = ChunkedDecoder::new(100);
+        let mut at = 0;
+        while !decoder.is_done() {
+            at += decoder.decode(&wire[at..]).unwrap().0;
+        }
+        assert_eq!(decoder.trailers(), [("X-T".to_string(), "1".to_string())]);
+    }
+
+    #[test]
+    fn chunked_errors() {
+        use ParseError::*;
+        let cases: &[(&[u8], ParseError)] = &[
+            (b"zz\r\nhello\r\n0\r\n\r\n", BadChunkSize),
+            (b"\r\n", BadChunkSize),
+            (b"5 \r\nhello\r\n0\r\n\r\n", BadChunkSize),
+            (b"5 ;a=b\r\nhello\r\n0\r\n\r\n", BadChunkSize),
+            (b"5\rxhello\r\n0\r\n\r\n", BadChunkSize),
+            (
+                b"ffffffffffffffffff\r\nhello\r\n0\r\n\r\n",
+                ChunkSizeOverflow,
+            ),
+            (b"5\r\nhelloXX0\r\n\r\n", MissingChunkTerminator),
+            (b"3\r\nhello\r\n0\r\n\r\n", MissingChunkTerminator),
+            (b"5\r\nhello\rX", MissingChunkTerminator),
+            (b"0\r\nX : y\r\n\r\n", BadFieldName),
+            (b"0\r\nX: y\n\r\n", BareLineFeed),
+        ];
+        for (wire, expected) in cases {
+            assert_eq!(
+                dechunk(wire, wire.len()).unwrap_err(),
+                *expected,
+                "{wire:?}"
+            );
+        }
+        // Sixteen hex digits fit; leading zeros do not count against the limit.
+        let mut decoder = ChunkedDecoder::new(100);
+        assert!(decoder.decode(b"0000000000000000000001\r\n").is_ok());
+        let mut long = b"0\r\n".to_vec();
+        long.extend(std::iter::repeat(b'a').take(200));
+        assert_eq!(
+            ChunkedDecoder::new(100).decode(&long).unwrap_err(),
+            HeadTooLarge
+        );
+        let mut ext = b"1;".to_vec();
+        ext.extend(std::iter::repeat(b'e').take(MAX_CHUNK_EXTENSION + 1));
+        assert_eq!(
+            ChunkedDecoder::new(100).decode(&ext).unwrap_err(),
+            BadChunkSize
+        );
+    }
+
+    #[test]
+    fn responses() {
+        assert_eq!(reason_phrase(431), "Request Header Fields Too Large");
+        assert_eq!(chunk_header(12), "c\r\n");
+        assert!(bodiless("HEAD", 200) && bodiless("GET", 204) && bodiless("GET", 304));
+        assert!(bodiless("GET", 100) && !bodiless("GET", 200));
+    }
+
+    #[test]
+    fn dates_are_imf_fixdates() {
+        let at = |secs| http_date(UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(at(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(at(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(at(1_796_014_070), "Mon, 30 Nov 2026 04:47:50 GMT");
+        assert_eq!(at(4_102_444_799), "Thu, 31 Dec 2099 23:59:59 GMT");
+    }
+}

@@ -1,0 +1,2 @@
+//! HTTP (being written).
+pub mod message;
