@@ -1149,13 +1149,13 @@ mod tests {
         let mut decoder = ChunkedDecoder::new(100);
         assert!(decoder.decode(b"0000000000000000000001\r\n").is_ok());
         let mut long = b"0\r\n".to_vec();
-        long.extend(std::iter::repeat(b'a').take(200));
+        long.extend(std::iter::repeat_n(b'a', 200));
         assert_eq!(
             ChunkedDecoder::new(100).decode(&long).unwrap_err(),
             HeadTooLarge
         );
         let mut ext = b"1;".to_vec();
-        ext.extend(std::iter::repeat(b'e').take(MAX_CHUNK_EXTENSION + 1));
+        ext.extend(std::iter::repeat_n(b'e', MAX_CHUNK_EXTENSION + 1));
         assert_eq!(
             ChunkedDecoder::new(100).decode(&ext).unwrap_err(),
             BadChunkSize

@@ -185,7 +185,7 @@ impl Socket {
             read_wait: Cell::new(None),
             write_wait: Cell::new(Some(WRITE_ATTEMPT)),
             last_activity: Instant::now(),
-            slot: slot,
+            slot,
         })
     }
 
