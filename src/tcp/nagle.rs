@@ -534,9 +534,11 @@ pub fn serve_connection(mut socket: Socket) {
 pub fn run(host: &str, port: u16, config: &Config, trace: Trace) -> Result<Report, Error> {
     let addrs = addr::resolve(host, port)?;
     let connect = |nodelay| Client::connect(host, &addrs, nodelay, config.timeout, trace);
+    // Each experiment on a connection of its own, closed (dropped) as soon as it is done.
     let mut client = connect(false)?;
     let server = client.peer;
     let nodelay_off = client.latency(config.rounds)?;
+    drop(client);
     let nodelay_on = connect(true)?.latency(config.rounds)?;
     let coalesce_off = connect(false)?.coalesce(config.writes, config.gap)?;
     let coalesce_on = connect(true)?.coalesce(config.writes, config.gap)?;
