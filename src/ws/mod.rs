@@ -1,1 +1,6 @@
 //! WebSocket: the notes' section 构建WebSocket服务 (being written).
+//!
+//! - [`sha1`] and [`base64`]: the two transforms of the handshake's accept key.
+
+pub mod base64;
+pub mod sha1;
