@@ -2,9 +2,11 @@
 //!
 //! - [`sha1`] and [`base64`]: the two transforms of the handshake's accept key;
 //! - [`handshake`]: the accept key, key checks, token lists, the subprotocol choice;
+//! - [`frame`]: RFC 6455 §5: headers parsed and encoded, masking, close payloads and codes;
 //! - [`utf8`]: text messages checked as their bytes arrive, failing at the first bad byte.
 
 pub mod base64;
+pub mod frame;
 pub mod handshake;
 pub mod sha1;
 pub mod utf8;
