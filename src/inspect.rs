@@ -154,6 +154,34 @@ fn address_entries(addr: &SocketAddr) -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// A string as `JSON.stringify` writes it: in double quotes, with `"`, `\\` and control
+/// characters escaped (`\n`, `\u0001`), everything else as it is.
+///
+/// ```
+/// assert_eq!(netnotes::inspect::json_string("a\"b\n\u{1}é"), r#""a\"b\n\u0001é""#);
+/// ```
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c < ' ' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +253,15 @@ mod tests {
         assert_eq!(
             rinfo(&mapped, 65507),
             "{\n  address: '::ffff:127.0.0.1',\n  family: 'IPv6',\n  port: 41234,\n  size: 65507\n}"
+        );
+    }
+
+    #[test]
+    fn json_strings_escape_what_json_stringify_escapes() {
+        // JSON.stringify("q\"b\\s\b\f\n\r\t\x1f\x7fé")
+        assert_eq!(
+            json_string("q\"b\\s\u{8}\u{c}\n\r\t\u{1f}\u{7f}é"),
+            "\"q\\\"b\\\\s\\b\\f\\n\\r\\t\\u001f\u{7f}é\""
         );
     }
 

@@ -365,6 +365,7 @@ pub fn find_head(buf: &[u8], from: usize, max_bytes: usize) -> Result<HeadScan, 
     while buf[start..].starts_with(b"\r\n") {
         start += 2;
     }
+    check_method_prefix(&buf[start..])?;
     for i in from.max(start)..buf.len() {
         if buf[i] == b'\n' {
             if i == 0 || buf[i - 1] != b'\r' {
@@ -383,6 +384,31 @@ pub fn find_head(buf: &[u8], from: usize, max_bytes: usize) -> Result<HeadScan, 
         return Err(ParseError::HeadTooLarge);
     }
     Ok(HeadScan::Incomplete { resume: buf.len() })
+}
+
+/// Fails as soon as the bytes cannot begin with one of [`METHODS`] and a space, as Node's
+/// parser does: a client speaking TLS or another protocol to this port gets its `400` after its
+/// first few bytes, not after a timeout. Looks at no more than the longest method's length.
+fn check_method_prefix(line: &[u8]) -> Result<(), ParseError> {
+    const LONGEST: usize = 11; // "UNSUBSCRIBE"
+    match line {
+        [b'\n', ..] => return Err(ParseError::BareLineFeed),
+        [b'\r'] => return Ok(()), // the first half of an empty line's CRLF
+        _ => {}
+    }
+    let word_end = line.iter().take(LONGEST + 1).position(|&b| b == b' ');
+    let word = &line[..word_end.unwrap_or(line.len().min(LONGEST + 1))];
+    let possible = METHODS.iter().any(|m| match word_end {
+        Some(_) => m.as_bytes() == word,
+        None => m.as_bytes().starts_with(word),
+    });
+    if possible || (word.is_empty() && word_end.is_none()) {
+        Ok(())
+    } else if word.is_empty() || word.contains(&b'\t') {
+        Err(ParseError::BadRequestLine)
+    } else {
+        Err(ParseError::UnknownMethod)
+    }
 }
 
 /// `tchar` (RFC 9110 §5.6.2): the bytes a token (a method, a field name) is made of.
@@ -519,7 +545,7 @@ pub const MAX_CHUNK_EXTENSION: usize = 4096;
 /// let mut body = Vec::new();
 /// let mut at = 0;
 /// while !decoder.is_done() {
-///     let (used, data) = decoder.decode(&wire[at..]).unwrap();
+///     let (used, data) = decoder.decode(&wire[at..], usize::MAX).unwrap();
 ///     body.extend_from_slice(&wire[at..][data]);
 ///     at += used;
 /// }
@@ -575,9 +601,13 @@ impl ChunkedDecoder {
     }
 
     /// Consumes bytes from `input`. Returns how many were used and where, within `input`, the
-    /// body data among them is (at most one run per call: call again with the rest). Stops
-    /// after the body's end; bytes after it belong to the next message.
-    pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Range<usize>), ParseError> {
+    /// body data among them is: at most `max_data` bytes, in one run (call again with the
+    /// rest). Stops after the body's end; bytes after it belong to the next message.
+    pub fn decode(
+        &mut self,
+        input: &[u8],
+        max_data: usize,
+    ) -> Result<(usize, Range<usize>), ParseError> {
         let mut i = 0;
         while i < input.len() {
             let b = input[i];
@@ -615,7 +645,10 @@ impl ChunkedDecoder {
                     };
                 }
                 ChunkState::Data { left } => {
-                    let available = (input.len() - i) as u64;
+                    let available = (input.len() - i).min(max_data) as u64;
+                    if available == 0 {
+                        return Ok((i, i..i));
+                    }
                     let take = left.min(available) as usize;
                     let rest = left - take as u64;
                     self.state = if rest == 0 {
@@ -674,6 +707,94 @@ impl ChunkedDecoder {
         self.state = ChunkState::Done;
         Ok(())
     }
+}
+
+/// A value of Node's `req.headers` / `res.headers` object: a string, or for `set-cookie` an
+/// array of strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    /// One string (repeated fields joined, or the first kept).
+    One(String),
+    /// `set-cookie`: every value, in order.
+    Many(Vec<String>),
+}
+
+/// Fields of which Node keeps only the first when they are repeated
+/// (`matchKnownFields` in Node's `lib/_http_incoming.js`).
+const FIRST_WINS: [&str; 18] = [
+    "age",
+    "authorization",
+    "content-length",
+    "content-type",
+    "etag",
+    "expires",
+    "from",
+    "host",
+    "if-modified-since",
+    "if-unmodified-since",
+    "last-modified",
+    "location",
+    "max-forwards",
+    "proxy-authorization",
+    "referer",
+    "retry-after",
+    "server",
+    "user-agent",
+];
+
+/// Node's `message.headers`: names lowercased, in order of first appearance, repeated fields
+/// merged by Node's rules — `set-cookie` is an array, `cookie` is joined with `; `, the fields
+/// in `FIRST_WINS` keep their first value, and every other field is joined with `, `.
+///
+/// ```
+/// use netnotes::http::message::{headers_object, HeaderValue};
+/// let fields = [("Accept", "a"), ("accept", "b"), ("Host", "x"), ("HOST", "y")];
+/// let fields: Vec<(String, String)> = fields.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+/// assert_eq!(headers_object(&fields), [
+///     ("accept".to_string(), HeaderValue::One("a, b".into())),
+///     ("host".to_string(), HeaderValue::One("x".into())),
+/// ]);
+/// ```
+pub fn headers_object(fields: &[(String, String)]) -> Vec<(String, HeaderValue)> {
+    let mut object: Vec<(String, HeaderValue)> = Vec::new();
+    for (name, value) in fields {
+        let name = name.to_ascii_lowercase();
+        let existing = object.iter_mut().find(|(n, _)| *n == name);
+        match (existing, name.as_str()) {
+            (None, "set-cookie") => object.push((name, HeaderValue::Many(vec![value.clone()]))),
+            (None, _) => object.push((name, HeaderValue::One(value.clone()))),
+            (Some((_, HeaderValue::Many(values))), _) => values.push(value.clone()),
+            (Some((_, HeaderValue::One(joined))), "cookie") => {
+                joined.push_str("; ");
+                joined.push_str(value);
+            }
+            (Some(_), n) if FIRST_WINS.contains(&n) => {}
+            (Some((_, HeaderValue::One(joined))), _) => {
+                joined.push_str(", ");
+                joined.push_str(value);
+            }
+        }
+    }
+    object
+}
+
+/// `JSON.stringify(headers)` for a headers object: `{"host":"a","set-cookie":["x","y"]}`.
+pub fn headers_json(object: &[(String, HeaderValue)]) -> String {
+    use crate::inspect::json_string;
+    let entries: Vec<String> = object
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                HeaderValue::One(v) => json_string(v),
+                HeaderValue::Many(vs) => {
+                    let items: Vec<String> = vs.iter().map(|v| json_string(v)).collect();
+                    format!("[{}]", items.join(","))
+                }
+            };
+            format!("{}:{value}", json_string(name))
+        })
+        .collect();
+    format!("{{{}}}", entries.join(","))
 }
 
 /// The standard reason phrase of a status code, as Node's `http.STATUS_CODES` has it.
@@ -881,7 +1002,8 @@ mod tests {
             Err(ParseError::HeadTooLarge)
         );
         // Without an end in sight, the limit applies as soon as it is passed.
-        let endless = vec![b'a'; MAX_HEADER_BYTES + 1];
+        let mut endless = b"GET /".to_vec();
+        endless.resize(MAX_HEADER_BYTES + 1, b'a');
         assert_eq!(
             find_head(&endless, 0, MAX_HEADER_BYTES),
             Err(ParseError::HeadTooLarge)
@@ -931,6 +1053,26 @@ mod tests {
             assert_eq!(&got, expected, "{}", String::from_utf8_lossy(bytes));
         }
         assert_eq!(METHODS.len(), 35);
+    }
+
+    #[test]
+    fn a_method_that_cannot_be_is_refused_from_its_first_bytes() {
+        let scan = |bytes: &[u8]| find_head(bytes, 0, MAX_HEADER_BYTES);
+        assert!(matches!(scan(b"GE"), Ok(HeadScan::Incomplete { .. })));
+        assert!(matches!(
+            scan(b"UNSUBSCRIBE"),
+            Ok(HeadScan::Incomplete { .. })
+        ));
+        assert!(matches!(scan(b"\r\n"), Ok(HeadScan::Incomplete { .. })));
+        assert_eq!(scan(b"GX"), Err(ParseError::UnknownMethod));
+        assert_eq!(
+            scan(b"\x16\x03\x01\x02\x00"),
+            Err(ParseError::UnknownMethod)
+        );
+        assert_eq!(scan(b"GET2 "), Err(ParseError::UnknownMethod));
+        assert_eq!(scan(b"UNSUBSCRIBEX"), Err(ParseError::UnknownMethod));
+        assert_eq!(scan(b" GET"), Err(ParseError::BadRequestLine));
+        assert_eq!(scan(b"GET\t/"), Err(ParseError::BadRequestLine));
     }
 
     #[test]
@@ -1089,7 +1231,7 @@ mod tests {
         let mut fed = piece.min(wire.len());
         while !decoder.is_done() {
             let window = &wire[at..fed];
-            let (used, data) = decoder.decode(window)?;
+            let (used, data) = decoder.decode(window, 3)?;
             body.extend_from_slice(&window[data]);
             at += used;
             if at == fed {
@@ -1114,7 +1256,7 @@ mod tests {
         let mut decoder = ChunkedDecoder::new(100);
         let mut at = 0;
         while !decoder.is_done() {
-            at += decoder.decode(&wire[at..]).unwrap().0;
+            at += decoder.decode(&wire[at..], usize::MAX).unwrap().0;
         }
         assert_eq!(decoder.trailers(), [("X-T".to_string(), "1".to_string())]);
     }
@@ -1147,18 +1289,65 @@ mod tests {
         }
         // Sixteen hex digits fit; leading zeros do not count against the limit.
         let mut decoder = ChunkedDecoder::new(100);
-        assert!(decoder.decode(b"0000000000000000000001\r\n").is_ok());
+        assert!(decoder.decode(b"0000000000000000000001\r\n", 1).is_ok());
         let mut long = b"0\r\n".to_vec();
         long.extend(std::iter::repeat_n(b'a', 200));
         assert_eq!(
-            ChunkedDecoder::new(100).decode(&long).unwrap_err(),
+            ChunkedDecoder::new(100).decode(&long, 1).unwrap_err(),
             HeadTooLarge
         );
         let mut ext = b"1;".to_vec();
         ext.extend(std::iter::repeat_n(b'e', MAX_CHUNK_EXTENSION + 1));
         assert_eq!(
-            ChunkedDecoder::new(100).decode(&ext).unwrap_err(),
+            ChunkedDecoder::new(100).decode(&ext, 1).unwrap_err(),
             BadChunkSize
+        );
+    }
+
+    #[test]
+    fn repeated_fields_merge_by_node_s_rules() {
+        let fields: Vec<(String, String)> = [
+            ("Set-Cookie", "a=1"),
+            ("Cookie", "x=1"),
+            ("Content-Type", "text/plain"),
+            ("X-Many", "1"),
+            ("set-cookie", "b=2"),
+            ("cookie", "y=2"),
+            ("content-type", "text/html"),
+            ("x-many", "2"),
+        ]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            headers_object(&fields),
+            [
+                (
+                    "set-cookie".to_string(),
+                    HeaderValue::Many(vec!["a=1".into(), "b=2".into()])
+                ),
+                ("cookie".to_string(), HeaderValue::One("x=1; y=2".into())),
+                (
+                    "content-type".to_string(),
+                    HeaderValue::One("text/plain".into())
+                ),
+                ("x-many".to_string(), HeaderValue::One("1, 2".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn headers_as_json_stringify_writes_them() {
+        let object = vec![
+            ("host".to_string(), HeaderValue::One("a\"b".into())),
+            (
+                "set-cookie".to_string(),
+                HeaderValue::Many(vec!["x".into(), "y".into()]),
+            ),
+        ];
+        assert_eq!(
+            headers_json(&object),
+            r#"{"host":"a\"b","set-cookie":["x","y"]}"#
         );
     }
 

@@ -1,0 +1,295 @@
+//! HTTP请求 — the request a handler receives: Node's `http.IncomingMessage` (`req`).
+//!
+//! ```text
+//!   Node                          here
+//!   req.method                    req.method()        "GET"
+//!   req.url                       req.url()           "/headers?x=1"
+//!   req.httpVersion               req.http_version()  "1.1"
+//!   req.headers                   req.headers()       names lowercased, repeats merged
+//!   req.rawHeaders                req.raw_headers()   [name, value, name, value, ...] as sent
+//!   req.on('data') / ('end')      req.read(&mut buf)  std::io::Read: Ok(0) is 'end'
+//! ```
+//!
+//! The body is read as a stream, straight from the connection: nothing is buffered ahead of
+//! the handler beyond what one socket read brought. Framing (`Content-Length` or chunked) is
+//! undone here, so the handler sees only the body's bytes. A body that breaks its framing,
+//! passes the server's maximum, or does not arrive in time makes `read` fail; the server then
+//! answers (if it still can) and closes the connection.
+
+use super::message::{
+    headers_object, ChunkedDecoder, Framing, HeaderValue, ParseError, RequestHead,
+};
+use crate::tcp::Socket;
+use std::io::{self, ErrorKind, Read};
+use std::time::Instant;
+
+/// The bytes a connection has read and not yet used: the rest of a head, a body, the next
+/// pipelined request. Empty between requests, and then it holds no memory at all.
+#[derive(Debug, Default)]
+pub(crate) struct Inbox {
+    bytes: Vec<u8>,
+    start: usize,
+}
+
+impl Inbox {
+    /// The unused bytes.
+    pub(crate) fn available(&self) -> &[u8] {
+        &self.bytes[self.start..]
+    }
+
+    /// Marks `n` bytes as used.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start += n;
+        if self.start == self.bytes.len() {
+            self.bytes.clear();
+            self.start = 0;
+        }
+    }
+
+    /// Takes every unused byte out (to hand a connection over, say).
+    pub(crate) fn take(&mut self) -> Vec<u8> {
+        let rest = self.bytes.split_off(self.start);
+        *self = Inbox::default();
+        rest
+    }
+
+    /// Gives the memory back if nothing is waiting: an idle connection keeps no buffer.
+    pub(crate) fn release_if_empty(&mut self) {
+        if self.available().is_empty() {
+            *self = Inbox::default();
+        }
+    }
+
+    /// Reads more from the socket, waiting until `deadline` at most. `Ok(0)`: the peer closed.
+    pub(crate) fn fill(&mut self, socket: &Socket, deadline: Instant) -> io::Result<usize> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        if wait.is_zero() {
+            return Err(ErrorKind::TimedOut.into());
+        }
+        if self.start > 0 {
+            self.bytes.drain(..self.start);
+            self.start = 0;
+        }
+        socket.read_into(&mut self.bytes, Some(wait))
+    }
+}
+
+/// The body's framing state.
+#[derive(Debug)]
+enum Body {
+    Length { left: u64 },
+    Chunked(ChunkedDecoder),
+    Done,
+}
+
+/// Why a body could not be read: kept so the server can answer after the handler returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    /// The bytes broke the framing (`400`) or passed the maximum (`413`).
+    Parse(ParseError),
+    /// The request did not arrive within the request timeout (`408`).
+    Timeout,
+    /// The client closed the connection in the middle of the body (Node's `aborted`).
+    Aborted,
+    /// The socket failed.
+    Io(ErrorKind),
+}
+
+/// A request, as a handler sees it: the parsed head and a body to read.
+#[derive(Debug)]
+pub struct Request<'c> {
+    head: RequestHead,
+    body: Body,
+    socket: &'c Socket,
+    inbox: &'c mut Inbox,
+    deadline: Instant,
+    max_body: u64,
+    received: u64,
+    error: Option<BodyError>,
+}
+
+impl<'c> Request<'c> {
+    pub(crate) fn new(
+        head: RequestHead,
+        framing: Framing,
+        socket: &'c Socket,
+        inbox: &'c mut Inbox,
+        deadline: Instant,
+        max_body: u64,
+    ) -> Request<'c> {
+        let body = match framing {
+            Framing::None | Framing::Length(0) => Body::Done,
+            Framing::Length(left) => Body::Length { left },
+            // The trailer section is bounded like a head.
+            Framing::Chunked => {
+                Body::Chunked(ChunkedDecoder::new(super::message::MAX_HEADER_BYTES))
+            }
+        };
+        Request {
+            head,
+            body,
+            socket,
+            inbox,
+            deadline,
+            max_body,
+            received: 0,
+            error: None,
+        }
+    }
+
+    /// `req.method`: `GET`, `POST`, ...
+    pub fn method(&self) -> &str {
+        &self.head.method
+    }
+
+    /// `req.url`: the request-target as sent.
+    pub fn url(&self) -> &str {
+        &self.head.target
+    }
+
+    /// `req.httpVersion`: `"1.0"` or `"1.1"`.
+    pub fn http_version(&self) -> &'static str {
+        self.head.version.as_str()
+    }
+
+    /// `req.headers`: names lowercased, repeated fields merged by Node's rules.
+    pub fn headers(&self) -> Vec<(String, HeaderValue)> {
+        headers_object(&self.head.fields)
+    }
+
+    /// `req.rawHeaders`: names and values as sent, alternating, in order.
+    pub fn raw_headers(&self) -> Vec<&str> {
+        self.head
+            .fields
+            .iter()
+            .flat_map(|(n, v)| [n.as_str(), v.as_str()])
+            .collect()
+    }
+
+    /// The parsed head, fields in arrival order.
+    pub fn head(&self) -> &RequestHead {
+        &self.head
+    }
+
+    /// `req.trailers`: fields sent after a chunked body, once it has been read to the end.
+    pub fn trailers(&self) -> &[(String, String)] {
+        match &self.body {
+            Body::Chunked(decoder) => decoder.trailers(),
+            _ => &[],
+        }
+    }
+
+    /// Whether the whole body has been read.
+    pub fn complete(&self) -> bool {
+        matches!(&self.body, Body::Done) || matches!(&self.body, Body::Chunked(d) if d.is_done())
+    }
+
+    /// What went wrong reading the body, if anything did.
+    pub fn body_error(&self) -> Option<BodyError> {
+        self.error
+    }
+
+    /// Reads what is left of the body and throws it away, so the next request on the
+    /// connection can be read. Bounded by the body maximum and the request timeout.
+    pub(crate) fn discard(&mut self) -> Result<(), BodyError> {
+        let mut sink = [0u8; 8192];
+        loop {
+            match self.read(&mut sink) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(_) => return Err(self.error.unwrap_or(BodyError::Io(ErrorKind::Other))),
+            }
+        }
+    }
+
+    fn fail(&mut self, error: BodyError) -> io::Error {
+        self.error = Some(error);
+        match error {
+            BodyError::Parse(e) => io::Error::new(ErrorKind::InvalidData, e),
+            BodyError::Timeout => ErrorKind::TimedOut.into(),
+            BodyError::Aborted => io::Error::new(ErrorKind::UnexpectedEof, "aborted"),
+            BodyError::Io(kind) => kind.into(),
+        }
+    }
+
+    /// Makes sure some bytes are waiting, reading from the socket if none are.
+    fn fill_if_empty(&mut self) -> io::Result<()> {
+        if !self.inbox.available().is_empty() {
+            return Ok(());
+        }
+        match self.inbox.fill(self.socket, self.deadline) {
+            Ok(0) => Err(self.fail(BodyError::Aborted)),
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Err(self.fail(BodyError::Timeout))
+            }
+            Err(e) => Err(self.fail(BodyError::Io(e.kind()))),
+        }
+    }
+
+    fn count(&mut self, n: usize) -> io::Result<()> {
+        self.received += n as u64;
+        if self.received > self.max_body {
+            return Err(self.fail(BodyError::Parse(ParseError::BodyTooLarge)));
+        }
+        Ok(())
+    }
+}
+
+impl Read for Request<'_> {
+    /// Reads body bytes (framing removed). `Ok(0)` is the end of the body: Node's `end`.
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if let Some(error) = self.error {
+            return Err(self.fail(error));
+        }
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match &mut self.body {
+                Body::Done => return Ok(0),
+                Body::Length { left } => {
+                    let left = *left;
+                    self.fill_if_empty()?;
+                    let available = self.inbox.available();
+                    let n = available
+                        .len()
+                        .min(out.len())
+                        .min(usize::try_from(left).unwrap_or(usize::MAX));
+                    out[..n].copy_from_slice(&available[..n]);
+                    self.inbox.consume(n);
+                    self.body = if left == n as u64 {
+                        Body::Done
+                    } else {
+                        Body::Length {
+                            left: left - n as u64,
+                        }
+                    };
+                    self.count(n)?;
+                    return Ok(n);
+                }
+                Body::Chunked(decoder) if decoder.is_done() => return Ok(0),
+                Body::Chunked(_) => {
+                    self.fill_if_empty()?;
+                    let Body::Chunked(decoder) = &mut self.body else {
+                        unreachable!("matched Chunked above")
+                    };
+                    let available = self.inbox.available();
+                    let decoded = decoder.decode(available, out.len());
+                    let (used, data) = match decoded {
+                        Ok(done) => done,
+                        Err(e) => return Err(self.fail(BodyError::Parse(e))),
+                    };
+                    let n = data.len();
+                    out[..n].copy_from_slice(&available[data]);
+                    self.inbox.consume(used);
+                    self.count(n)?;
+                    if n > 0 {
+                        return Ok(n);
+                    }
+                    // Only framing bytes so far: go round for more.
+                }
+            }
+        }
+    }
+}

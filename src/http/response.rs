@@ -1,0 +1,286 @@
+//! HTTP响应 — the response a handler writes: Node's `http.ServerResponse` (`res`).
+//!
+//! ```text
+//!   Node                             here
+//!   res.setHeader(name, value)       res.set_header(name, value)
+//!   res.writeHead(200, {...})        res.write_head(200, &[(name, value), ...])
+//!   res.write(chunk)                 res.write(chunk)?
+//!   res.end(data)                    res.end(data)?
+//!   res.writeContinue()              res.write_continue()?
+//! ```
+//!
+//! The head goes out once, before the first body byte, and holds what the handler set plus
+//! what HTTP/1.1 needs, in Node's order: the handler's fields, `Date`, `Connection` (and
+//! `Keep-Alive`), then the framing — `Content-Length` when `end(data)` alone makes the whole
+//! response, else `Transfer-Encoding: chunked` on HTTP/1.1, else (HTTP/1.0) the body ends when
+//! the connection closes. `HEAD`, 1xx, 204 and 304 get no body at all.
+//!
+//! Nothing is sent until the first `write` or `end`, so `write_head` + `end(data)` — the hello
+//! server — is one `write` on the socket: head, one chunk, last chunk.
+//!
+//! Where this differs from Node: `write` blocks until the kernel has taken the bytes (for at
+//! most the send timeout) instead of queueing them and returning `false`. A blocking thread
+//! has nothing better to do, and a peer that stops reading cannot make us buffer.
+
+use super::message::{bodiless, chunk_header, http_date, status_head, Version, LAST_CHUNK};
+use crate::tcp::Socket;
+use std::io::{self, ErrorKind};
+use std::time::{Duration, SystemTime};
+
+/// How the body is delimited on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Out {
+    /// No body may be sent (HEAD, 1xx, 204, 304).
+    Nothing,
+    /// `Content-Length`: this many bytes are still owed.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// No length: the body ends when we close the connection (HTTP/1.0).
+    UntilClose,
+}
+
+/// A response being written.
+#[derive(Debug)]
+pub struct Response<'c> {
+    socket: &'c Socket,
+    method: String,
+    version: Version,
+    keep_alive: bool,
+    keep_alive_timeout: Duration,
+    send_timeout: Duration,
+    status: u16,
+    fields: Vec<(String, String)>,
+    /// The head once it is fixed (by `write_head`, or by the first write), not yet sent.
+    head: Option<Vec<u8>>,
+    out: Option<Out>,
+    head_sent: bool,
+    finished: bool,
+}
+
+impl<'c> Response<'c> {
+    pub(crate) fn new(
+        socket: &'c Socket,
+        method: &str,
+        version: Version,
+        keep_alive: bool,
+        keep_alive_timeout: Duration,
+        send_timeout: Duration,
+    ) -> Response<'c> {
+        Response {
+            socket,
+            method: method.to_string(),
+            version,
+            keep_alive,
+            keep_alive_timeout,
+            send_timeout,
+            status: 200,
+            fields: Vec::new(),
+            head: None,
+            out: None,
+            head_sent: false,
+            finished: false,
+        }
+    }
+
+    /// `res.statusCode`.
+    pub fn status_code(&self) -> u16 {
+        self.status
+    }
+
+    /// `res.setHeader(name, value)`: replaces a field of the same name (in any case). Ignored
+    /// once the head is fixed (Node throws `ERR_HTTP_HEADERS_SENT`).
+    pub fn set_header(&mut self, name: &str, value: &str) {
+        if self.head.is_some() || self.head_sent {
+            return;
+        }
+        self.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.fields.push((name.to_string(), value.to_string()));
+    }
+
+    /// `res.getHeader(name)`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `res.headersSent`.
+    pub fn headers_sent(&self) -> bool {
+        self.head_sent
+    }
+
+    /// `res.writableEnded`: `end` was called.
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Whether the connection stays open after this response.
+    pub fn keep_alive(&self) -> bool {
+        self.keep_alive
+    }
+
+    /// `res.writeHead(status, headers)`: sets the status and more fields, and fixes the head
+    /// (framing included: without `Content-Length` the body will be chunked). It is sent with
+    /// the first body bytes.
+    pub fn write_head(&mut self, status: u16, fields: &[(&str, &str)]) {
+        if self.head.is_some() || self.head_sent {
+            return;
+        }
+        self.status = status;
+        for (name, value) in fields {
+            self.set_header(name, value);
+        }
+        self.fix_head(None);
+    }
+
+    /// `res.writeContinue()`: sends `100 Continue` at once, telling a client that sent
+    /// `Expect: 100-continue` to go on with its body.
+    pub fn write_continue(&mut self) -> io::Result<()> {
+        self.socket
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n", Some(self.send_timeout))
+    }
+
+    /// `res.write(chunk)`: sends a piece of the body (the head first, if it has not gone yet),
+    /// blocking until the kernel has taken it.
+    pub fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        if self.finished {
+            return Err(io::Error::new(ErrorKind::Other, "write after end"));
+        }
+        if self.head.is_none() && !self.head_sent {
+            self.fix_head(None);
+        }
+        let mut wire = self.head.take().unwrap_or_default();
+        self.frame(chunk, &mut wire)?;
+        self.send(&wire)
+    }
+
+    /// `res.end(data)`: sends the last of the body and finishes the response. If nothing was
+    /// sent before and `write_head` was not called, `data` is the whole body and goes out with
+    /// a `Content-Length` (keep-alive connections only, as in Node).
+    pub fn end(&mut self, data: &[u8]) -> io::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        if self.head.is_none() && !self.head_sent {
+            self.fix_head(Some(data.len()));
+        }
+        let mut wire = self.head.take().unwrap_or_default();
+        self.frame(data, &mut wire)?;
+        match self.out {
+            Some(Out::Chunked) => wire.extend_from_slice(LAST_CHUNK),
+            // Fewer bytes than promised: the client would wait for the rest, so close.
+            Some(Out::Length(owed)) if owed > 0 => self.keep_alive = false,
+            Some(Out::UntilClose) => self.keep_alive = false,
+            _ => {}
+        }
+        self.finished = true;
+        self.send(&wire)
+    }
+
+    fn send(&mut self, wire: &[u8]) -> io::Result<()> {
+        self.head_sent = true;
+        if wire.is_empty() {
+            return Ok(());
+        }
+        let sent = self.socket.write_all(wire, Some(self.send_timeout));
+        if sent.is_err() {
+            self.keep_alive = false;
+        }
+        sent
+    }
+
+    /// Appends `data` to `wire`, framed as the body must be.
+    fn frame(&mut self, data: &[u8], wire: &mut Vec<u8>) -> io::Result<()> {
+        match self.out {
+            None | Some(Out::Nothing) => {}
+            _ if data.is_empty() => {} // an empty chunk would end a chunked body
+            Some(Out::Chunked) => {
+                wire.extend_from_slice(chunk_header(data.len()).as_bytes());
+                wire.extend_from_slice(data);
+                wire.extend_from_slice(b"\r\n");
+            }
+            Some(Out::Length(owed)) => {
+                if data.len() as u64 > owed {
+                    // Node: ERR_HTTP_CONTENT_LENGTH_MISMATCH. Nothing of it is sent.
+                    self.keep_alive = false;
+                    return Err(io::Error::new(
+                        ErrorKind::InvalidInput,
+                        "body longer than Content-Length",
+                    ));
+                }
+                wire.extend_from_slice(data);
+                self.out = Some(Out::Length(owed - data.len() as u64));
+            }
+            Some(Out::UntilClose) => wire.extend_from_slice(data),
+        }
+        Ok(())
+    }
+
+    /// Decides the framing and the connection's fate and renders the head.
+    /// `whole_body`: the length of the body if `end(data)` alone makes it.
+    fn fix_head(&mut self, whole_body: Option<usize>) {
+        let mut fields = std::mem::take(&mut self.fields);
+        let has = |fields: &[(String, String)], name: &str| {
+            fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        let user_length = fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+        let user_chunked = fields.iter().any(|(n, v)| {
+            n.eq_ignore_ascii_case("transfer-encoding")
+                && v.to_ascii_lowercase().contains("chunked")
+        });
+        if fields
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"))
+        {
+            self.keep_alive = false;
+        }
+
+        let out = if bodiless(&self.method, self.status) {
+            Out::Nothing
+        } else if let Some(length) = user_length {
+            Out::Length(length)
+        } else if user_chunked {
+            Out::Chunked
+        } else if self.version == Version::Http10 {
+            Out::UntilClose
+        } else if let (Some(length), true) = (whole_body, self.keep_alive) {
+            Out::Length(length as u64)
+        } else {
+            Out::Chunked
+        };
+        if out == Out::UntilClose {
+            self.keep_alive = false;
+        }
+
+        if !has(&fields, "date") {
+            fields.push(("Date".into(), http_date(SystemTime::now())));
+        }
+        if !has(&fields, "connection") {
+            if self.keep_alive {
+                fields.push(("Connection".into(), "keep-alive".into()));
+                let timeout = self.keep_alive_timeout.as_secs();
+                fields.push(("Keep-Alive".into(), format!("timeout={timeout}")));
+            } else {
+                fields.push(("Connection".into(), "close".into()));
+            }
+        }
+        let is_head = self.method == "HEAD";
+        match out {
+            Out::Length(length) if user_length.is_none() => {
+                fields.push(("Content-Length".into(), length.to_string()))
+            }
+            Out::Chunked if !user_chunked && !is_head => {
+                fields.push(("Transfer-Encoding".into(), "chunked".into()))
+            }
+            _ => {}
+        }
+        self.out = Some(out);
+        self.head = Some(status_head(self.status, &fields).into_bytes());
+        self.fields = fields;
+    }
+}

@@ -1,0 +1,416 @@
+//! HTTP模块 and HTTP服务事件 — the HTTP server and its seven events.
+//!
+//! `http.createServer(handler)` is a TCP server whose connections carry HTTP messages. Each
+//! connection here is a thread (from [`crate::tcp::Server`]) running one loop:
+//!
+//! ```text
+//!   ┌─▶ wait for the first byte ─── keep-alive timeout (between requests) ──▶ close quietly
+//!   │        │                       client closed before a byte ───────────▶ close quietly
+//!   │        ▼
+//!   │   read the head ───────────── bad bytes / too large / headers timeout ─▶ 'clientError':
+//!   │        │                                                                 400/431/408, close
+//!   │        ▼
+//!   │   CONNECT?  ──────────────── 'connect' listener: hand over the socket; none: close
+//!   │   Upgrade:? ──────────────── 'upgrade' listener: hand over the socket; none: go on
+//!   │   Expect:?  ──────────────── 100-continue: 'checkContinue' (default: 100, then go on)
+//!   │        │                      anything else: 417
+//!   │        ▼
+//!   │   'request' handler(req, res)
+//!   │        │
+//!   │        ▼
+//!   │   read and drop what the handler left of the body ── broken framing ──▶ 400, close
+//!   │        │
+//!   └─── keep-alive? ── no ─────────────────────────────────────────────────▶ close
+//! ```
+//!
+//! Node's events, and where each happens:
+//!
+//! | Node event | here |
+//! |---|---|
+//! | `connection` | `tcp::Server` accepted a connection (traced `[http] connection ...`) |
+//! | `request` | a head parsed: [`Handler::request`] |
+//! | `checkContinue` | a head with `Expect: 100-continue`: [`Handler::check_continue`] |
+//! | `connect` | a `CONNECT` head: [`Handler::connect`] gets the socket |
+//! | `upgrade` | a head with `Upgrade`: [`Handler::upgrade`] gets the socket |
+//! | `clientError` | bytes that are not HTTP, or too many, or too slow: [`Handler::client_error`] |
+//! | `close` | the server stopped and every connection finished (traced `[http] close server`) |
+//!
+//! A handler is a type implementing [`Handler`]: each method is an `on('event')` listener,
+//! and each default body is what Node does when no listener is attached.
+
+use super::message::{
+    find_head, parse_request_head, reason_phrase, Expectation, Framing, HeadScan, ParseError,
+    RequestHead, MAX_HEADERS, MAX_HEADER_BYTES,
+};
+use super::request::{BodyError, Inbox, Request};
+use super::response::Response;
+use crate::error::NodeError;
+use crate::tcp::{self, CloseHandle, Socket};
+use crate::trace::Trace;
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The largest request body accepted: 1 MiB. Node sets no limit at all and leaves it to the
+/// handler; a server that reads bodies into memory needs one, so this one has it. `413`.
+pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
+
+/// Node's `server.headersTimeout`: the whole head must arrive within 60 s of the request's
+/// first byte (of the connection, for its first request). `408`, then close.
+pub const HEADERS_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Node's `server.requestTimeout`: the whole request, body included, within 300 s. `408`.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Node's `server.keepAliveTimeout`: an idle connection between requests is closed after 5 s.
+pub const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one `write` may wait for a client that does not read before the connection is
+/// given up. Node has no such limit (a stuck client holds its socket for ever); a thread per
+/// connection makes one necessary.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The server's limits; the defaults are the constants above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest head, request line through the empty line.
+    pub max_header_bytes: usize,
+    /// The most header fields.
+    pub max_headers: usize,
+    /// The longest body.
+    pub max_body_bytes: u64,
+    /// Time for the head to arrive.
+    pub headers_timeout: Duration,
+    /// Time for the whole request to arrive.
+    pub request_timeout: Duration,
+    /// Time a connection may sit idle between requests.
+    pub keep_alive_timeout: Duration,
+    /// Time one write may wait for the client to read.
+    pub send_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_header_bytes: MAX_HEADER_BYTES,
+            max_headers: MAX_HEADERS,
+            max_body_bytes: MAX_BODY_BYTES,
+            headers_timeout: HEADERS_TIMEOUT,
+            request_timeout: REQUEST_TIMEOUT,
+            keep_alive_timeout: KEEP_ALIVE_TIMEOUT,
+            send_timeout: SEND_TIMEOUT,
+        }
+    }
+}
+
+/// What a server does with each event: one method per Node event. Implement `request`; the
+/// other methods' default bodies are what Node does when no listener is attached.
+pub trait Handler: Send + Sync + 'static {
+    /// `request`: answer `req` through `res`. Whatever the handler leaves unread of the body
+    /// is read and dropped afterwards; a response left unfinished is ended.
+    fn request(&self, req: &mut Request<'_>, res: &mut Response<'_>);
+
+    /// `checkContinue`: the client sent `Expect: 100-continue` and waits before sending its
+    /// body. Default, as in Node without a listener: answer `100 Continue`, then handle the
+    /// request as usual.
+    fn check_continue(&self, req: &mut Request<'_>, res: &mut Response<'_>) {
+        if res.write_continue().is_ok() {
+            self.request(req, res);
+        }
+    }
+
+    /// Whether [`Handler::connect`] is implemented (Node checks
+    /// `server.listenerCount('connect')`). Default: no.
+    fn has_connect_listener(&self) -> bool {
+        false
+    }
+
+    /// `connect`: a `CONNECT host:port` request. The handler gets the head, the socket, and
+    /// any bytes that came after the head; the connection is its own from now on. Without a
+    /// listener the connection is closed without an answer, as Node does.
+    fn connect(&self, head: RequestHead, socket: Socket, rest: Vec<u8>) {
+        let _ = (head, socket, rest);
+    }
+
+    /// Whether [`Handler::upgrade`] is implemented (Node checks
+    /// `server.listenerCount('upgrade')`). Default: no.
+    fn has_upgrade_listener(&self) -> bool {
+        false
+    }
+
+    /// `upgrade`: a request with an `Upgrade` field (a WebSocket handshake, say). The handler
+    /// gets the head, the socket, and the bytes after the head. Without a listener the
+    /// request is answered as a normal one and the connection kept.
+    fn upgrade(&self, head: RequestHead, socket: Socket, rest: Vec<u8>) {
+        let _ = (head, socket, rest);
+    }
+
+    /// `clientError`: the client sent something that is not acceptable HTTP, or sent it too
+    /// slowly. Default, as Node's: answer `HTTP/1.1 {status} {reason}` with
+    /// `Connection: close` if no response has started; the server then closes the connection.
+    fn client_error(&self, status: u16, socket: &Socket) {
+        let answer = format!(
+            "HTTP/1.1 {status} {}\r\nConnection: close\r\n\r\n",
+            reason_phrase(status)
+        );
+        let _ = socket.write_all(answer.as_bytes(), Some(Duration::from_secs(1)));
+    }
+}
+
+/// How an HTTP server runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerOptions {
+    /// Where events are traced (module `http`).
+    pub trace: Trace,
+    /// Limits and timeouts.
+    pub limits: Limits,
+    /// Past this many open connections, new ones are dropped.
+    pub max_connections: usize,
+    /// Close the server after this many responses (`--exit-after`).
+    pub exit_after: Option<u64>,
+}
+
+impl ServerOptions {
+    /// Default options with the given trace.
+    pub fn new(trace: Trace) -> ServerOptions {
+        ServerOptions {
+            trace,
+            limits: Limits::default(),
+            max_connections: tcp::server::DEFAULT_MAX_CONNECTIONS,
+            exit_after: None,
+        }
+    }
+}
+
+/// A listening HTTP server: `http.createServer()` after `listen()`.
+#[derive(Debug)]
+pub struct Server {
+    tcp: tcp::Server,
+    options: ServerOptions,
+}
+
+/// What every connection of one server shares.
+struct Shared<H> {
+    handler: H,
+    options: ServerOptions,
+    close: CloseHandle,
+    /// Requests begun, to know which one is the last under `--exit-after`.
+    begun: AtomicU64,
+}
+
+impl Server {
+    /// `server.listen(port, host)`: `Ok` is Node's `listening` event (traced).
+    pub fn listen(addr: SocketAddr, options: ServerOptions) -> Result<Server, NodeError> {
+        let tcp_options = tcp::ServerOptions {
+            trace: options.trace,
+            max_connections: options.max_connections,
+            exit_after: None, // counted in requests, here
+        };
+        Ok(Server {
+            tcp: tcp::Server::listen(addr, tcp_options)?,
+            options,
+        })
+    }
+
+    /// `server.address()`.
+    pub fn local_address(&self) -> SocketAddr {
+        self.tcp.local_address()
+    }
+
+    /// A handle for `server.close()` from another thread.
+    pub fn close_handle(&self) -> CloseHandle {
+        self.tcp.close_handle()
+    }
+
+    /// Serves connections until the server closes, each on its own thread.
+    pub fn run<H: Handler>(self, handler: H) {
+        let shared = Arc::new(Shared {
+            handler,
+            options: self.options,
+            close: self.tcp.close_handle(),
+            begun: AtomicU64::new(0),
+        });
+        self.tcp.run(move |socket| serve(&shared, socket));
+    }
+}
+
+/// One connection's life: requests until it closes.
+fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
+    let limits = shared.options.limits;
+    let trace = shared.options.trace;
+    let peer = socket.remote_address();
+    let mut inbox = Inbox::default();
+    let mut first = true;
+    loop {
+        // 1. Wait for a request to begin: the head's first byte.
+        if inbox.available().is_empty() {
+            inbox.release_if_empty();
+            let wait = if first {
+                limits.headers_timeout
+            } else {
+                limits.keep_alive_timeout
+            };
+            socket.set_idle(!first);
+            let read = inbox.fill(&socket, Instant::now() + wait);
+            socket.set_idle(false);
+            match read {
+                Ok(0) => return, // closed before a byte, or between requests: quietly
+                Ok(_) => {}
+                Err(e) if first && is_timeout(&e) => {
+                    return client_error(shared, &socket, ClientError::Timeout);
+                }
+                Err(_) => return,
+            }
+        }
+        let started = Instant::now();
+
+        // 2. Read the head.
+        let head = match read_head(
+            &socket,
+            &mut inbox,
+            started + limits.headers_timeout,
+            &limits,
+        ) {
+            Ok(Some(head)) => head,
+            Ok(None) => return, // the client closed in the middle of a head
+            Err(error) => return client_error(shared, &socket, error),
+        };
+
+        // 3. The events that take the connection away from HTTP.
+        if head.method == "CONNECT" {
+            if shared.handler.has_connect_listener() {
+                trace.emit("connect", Some(peer), format_args!("{}", head.target));
+                let rest = inbox.take();
+                return shared.handler.connect(head, socket, rest);
+            }
+            return; // no listener: closed without an answer, as in Node
+        }
+        if head.value("upgrade").is_some() && shared.handler.has_upgrade_listener() {
+            let protocol = head.value("upgrade").unwrap_or_default().to_string();
+            trace.emit("upgrade", Some(peer), format_args!("{protocol}"));
+            let rest = inbox.take();
+            return shared.handler.upgrade(head, socket, rest);
+        }
+        let framing = match head.framing() {
+            Ok(Framing::Length(n)) if n > limits.max_body_bytes => {
+                return client_error(
+                    shared,
+                    &socket,
+                    ClientError::Parse(ParseError::BodyTooLarge),
+                )
+            }
+            Ok(framing) => framing,
+            Err(e) => return client_error(shared, &socket, ClientError::Parse(e)),
+        };
+
+        // 4. 'request' (or 'checkContinue'), then whatever the handler left of the body.
+        let number = shared.begun.fetch_add(1, Ordering::SeqCst) + 1;
+        let last = shared.options.exit_after.is_some_and(|n| number >= n);
+        let expectation = head.expectation();
+        let keep_alive = head.keep_alive() && !last;
+        let method = head.method.clone();
+        let version = head.version;
+        let mut req = Request::new(
+            head,
+            framing,
+            &socket,
+            &mut inbox,
+            started + limits.request_timeout,
+            limits.max_body_bytes,
+        );
+        let mut res = Response::new(
+            &socket,
+            &method,
+            version,
+            keep_alive,
+            limits.keep_alive_timeout,
+            limits.send_timeout,
+        );
+        let event = match expectation {
+            Expectation::None => "request",
+            Expectation::Continue => "checkContinue",
+            Expectation::Unknown => "checkExpectation",
+        };
+        trace.emit(
+            event,
+            Some(peer),
+            format_args!("{} {}", req.method(), req.url()),
+        );
+        match expectation {
+            Expectation::None => shared.handler.request(&mut req, &mut res),
+            Expectation::Continue => shared.handler.check_continue(&mut req, &mut res),
+            // Node's default for 'checkExpectation': 417, and the connection stays.
+            Expectation::Unknown => res.write_head(417, &[]),
+        }
+        let answered = res.end(b"").is_ok();
+        let keep_alive = res.keep_alive();
+        let body = req.discard();
+        drop(req);
+        if last {
+            shared.close.close();
+        }
+        match body {
+            Ok(()) if answered && keep_alive => first = false,
+            Ok(()) => return,
+            Err(BodyError::Parse(e)) => {
+                return client_error(shared, &socket, ClientError::Parse(e))
+            }
+            Err(BodyError::Timeout) => return client_error(shared, &socket, ClientError::Timeout),
+            Err(_) => return,
+        }
+    }
+}
+
+/// Why a connection is answered with an error and closed.
+#[derive(Debug, Clone, Copy)]
+enum ClientError {
+    Parse(ParseError),
+    Timeout,
+}
+
+fn client_error<H: Handler>(shared: &Shared<H>, socket: &Socket, error: ClientError) {
+    let (status, why) = match error {
+        ClientError::Parse(e) => (e.status(), e.to_string()),
+        ClientError::Timeout => (408, "request timeout".to_string()),
+    };
+    shared.options.trace.emit(
+        "clientError",
+        Some(socket.remote_address()),
+        format_args!("{status} {why}"),
+    );
+    shared.handler.client_error(status, socket);
+}
+
+/// Reads until `inbox` holds a whole head, and parses it. `Ok(None)`: the client closed.
+fn read_head(
+    socket: &Socket,
+    inbox: &mut Inbox,
+    deadline: Instant,
+    limits: &Limits,
+) -> Result<Option<RequestHead>, ClientError> {
+    let mut resume = 0;
+    loop {
+        match find_head(inbox.available(), resume, limits.max_header_bytes) {
+            Ok(HeadScan::Complete { start, end }) => {
+                let head = parse_request_head(&inbox.available()[start..end], limits.max_headers)
+                    .map_err(ClientError::Parse)?;
+                inbox.consume(end);
+                return Ok(Some(head));
+            }
+            Ok(HeadScan::Incomplete { resume: next }) => resume = next,
+            Err(e) => return Err(ClientError::Parse(e)),
+        }
+        match inbox.fill(socket, deadline) {
+            Ok(0) => return Ok(None),
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => return Err(ClientError::Timeout),
+            Err(_) => return Ok(None),
+        }
+    }
+}
+
+fn is_timeout(err: &std::io::Error) -> bool {
+    matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
