@@ -146,7 +146,7 @@ impl<'c> Response<'c> {
     /// blocking until the kernel has taken it.
     pub fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
         if self.finished {
-            return Err(io::Error::new(ErrorKind::Other, "write after end"));
+            return Err(io::Error::other("write after end"));
         }
         if self.head.is_none() && !self.head_sent {
             self.fix_head(None);
