@@ -7,10 +7,10 @@ mod common;
 use common::run;
 
 /// Every binary of the crate.
-const BINARIES: &[&str] = &["tcp-server", "tcp-client"];
+const BINARIES: &[&str] = &["tcp-server", "tcp-client", "nagle", "http-server"];
 
 /// The servers, which all take `--exit-after N` (N >= 1).
-const SERVERS: &[&str] = &["tcp-server"];
+const SERVERS: &[&str] = &["tcp-server", "http-server"];
 
 #[test]
 fn help_prints_usage_every_flag_and_an_example_and_exits_0() {

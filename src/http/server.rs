@@ -344,22 +344,51 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             // Node's default for 'checkExpectation': 417, and the connection stays.
             Expectation::Unknown => res.write_head(417, &[]),
         }
-        let answered = res.end(b"").is_ok();
-        let keep_alive = res.keep_alive();
-        let body = req.discard();
+        let after = finish(&mut req, &mut res);
         drop(req);
         if last {
             shared.close.close();
         }
-        match body {
-            Ok(()) if answered && keep_alive => first = false,
-            Ok(()) => return,
-            Err(BodyError::Parse(e)) => {
-                return client_error(shared, &socket, ClientError::Parse(e))
-            }
-            Err(BodyError::Timeout) => return client_error(shared, &socket, ClientError::Timeout),
-            Err(_) => return,
+        match after {
+            After::Next => first = false,
+            After::Close => return,
+            After::Answer(error) => return client_error(shared, &socket, error),
         }
+    }
+}
+
+/// What becomes of a connection once its handler has returned.
+enum After {
+    /// Keep it for the next request.
+    Next,
+    /// Close it.
+    Close,
+    /// Answer with an error, then close it.
+    Answer(ClientError),
+}
+
+/// Ends the response and reads what the handler left of the body.
+///
+/// A body that failed while the handler read it ends the connection: answered if the response
+/// has not started, else cut short (no last chunk), so the client can tell it is incomplete.
+fn finish(req: &mut Request<'_>, res: &mut Response<'_>) -> After {
+    let after_body_error = |error| match error {
+        BodyError::Parse(e) => After::Answer(ClientError::Parse(e)),
+        BodyError::Timeout => After::Answer(ClientError::Timeout),
+        BodyError::Aborted | BodyError::Io(_) => After::Close,
+    };
+    if let Some(error) = req.body_error() {
+        return if res.headers_sent() {
+            After::Close
+        } else {
+            after_body_error(error)
+        };
+    }
+    let answered = res.end(b"").is_ok();
+    match req.discard() {
+        Ok(()) if answered && res.keep_alive() => After::Next,
+        Ok(()) => After::Close,
+        Err(error) => after_body_error(error),
     }
 }
 

@@ -1,0 +1,640 @@
+//! The notes' section 构建HTTP服务, tested on the real `http-server` and on the library's
+//! server: the contract's output, connections (keep-alive, pipelining, HTTP/1.0), bodies both
+//! ways, `100-continue`, every limit and timeout (made small with flags), and every event.
+
+mod common;
+
+use common::{Running, DEADLINE};
+use netnotes::http::message::RequestHead;
+use netnotes::http::{Handler, Request, Response, Server, ServerOptions};
+use netnotes::tcp::{Socket, SocketEvent};
+use netnotes::trace::Trace;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::Duration;
+
+/// Starts `http-server --port 0` with extra flags; returns it and its port.
+fn server(extra: &[&str]) -> (Running, u16) {
+    let mut args = vec!["--port", "0"];
+    args.extend_from_slice(extra);
+    let mut server = Running::bin("http-server", &args);
+    let port = server.listening_port();
+    assert_eq!(
+        server.out[0],
+        format!("Server running at http://127.0.0.1:{port}/")
+    );
+    (server, port)
+}
+
+/// One response as the test reads it: an independent, deliberately simple reader, so the
+/// server's framing is checked by code that does not share its parser.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+/// A raw client connection.
+struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    fn connect(port: u16) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        Client {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> &mut Client {
+        self.stream.write_all(bytes).expect("the server reads");
+        self
+    }
+
+    /// Reads more; false at EOF.
+    fn more(&mut self) -> bool {
+        let mut chunk = [0u8; 65536];
+        match self.stream.read(&mut chunk) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => false,
+            Err(e) => panic!(
+                "read failed: {e} (have {:?})",
+                String::from_utf8_lossy(&self.buf)
+            ),
+        }
+    }
+
+    fn take_line(&mut self) -> Option<String> {
+        loop {
+            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line = String::from_utf8_lossy(&self.buf[..i]).into_owned();
+                self.buf.drain(..i + 2);
+                return Some(line);
+            }
+            if !self.more() {
+                return None;
+            }
+        }
+    }
+
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        while self.buf.len() < n {
+            assert!(self.more(), "EOF inside a body");
+        }
+        self.buf.drain(..n).collect()
+    }
+
+    /// Reads one whole response to a request with `method`.
+    fn reply_to(&mut self, method: &str) -> Reply {
+        let mut head = String::new();
+        loop {
+            let line = self.take_line().expect("a response head");
+            if line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+            head.push('\n');
+        }
+        let status: u16 = head[9..12].parse().expect("a status code");
+        let mut reply = Reply {
+            status,
+            head,
+            body: Vec::new(),
+        };
+        if method == "HEAD" || status == 204 || status == 304 || status < 200 {
+            return reply;
+        }
+        if reply.field("transfer-encoding").is_some() {
+            loop {
+                let size = usize::from_str_radix(&self.take_line().expect("a chunk size"), 16)
+                    .expect("hex chunk size");
+                if size == 0 {
+                    assert_eq!(self.take_line().as_deref(), Some(""), "no trailers");
+                    break;
+                }
+                reply.body.extend(self.take(size));
+                assert_eq!(self.take(2), b"\r\n");
+            }
+        } else if let Some(length) = reply.field("content-length") {
+            let length = length.parse().unwrap();
+            reply.body = self.take(length);
+        } else {
+            while self.more() {}
+            reply.body = std::mem::take(&mut self.buf);
+        }
+        reply
+    }
+
+    fn reply(&mut self) -> Reply {
+        self.reply_to("GET")
+    }
+
+    /// Whether the server closed the connection (EOF) with nothing more to say.
+    fn closed(&mut self) -> bool {
+        !self.more() && self.buf.is_empty()
+    }
+}
+
+const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+
+#[test]
+fn the_hello_answer_is_node_s_byte_for_byte_in_one_write() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(GET);
+    let reply = client.reply();
+    let date = reply.field("date").unwrap().to_string();
+    assert_eq!(
+        reply.head,
+        format!(
+            "HTTP/1.1 200 OK\nContent-Type: text/plain\nDate: {date}\nConnection: keep-alive\n\
+             Keep-Alive: timeout=5\nTransfer-Encoding: chunked\n"
+        )
+    );
+    assert_eq!(reply.body, b"Hello World\n");
+    // An IMF-fixdate: "Mon, 30 Nov 2026 04:47:50 GMT".
+    assert_eq!(date.len(), 29, "{date}");
+    assert!(date.ends_with(" GMT") && date.as_bytes()[3] == b',');
+}
+
+#[test]
+fn ipv6_listening_line_has_brackets() {
+    let mut server = Running::bin("http-server", &["--port", "0", "--host", "::1"]);
+    let port = server.listening_port();
+    assert_eq!(
+        server.out[0],
+        format!("Server running at http://[::1]:{port}/")
+    );
+    let mut stream = TcpStream::connect(("::1", port)).unwrap();
+    stream.write_all(GET).unwrap();
+    let mut first = [0u8; 15];
+    stream.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200 OK");
+}
+
+#[test]
+fn keep_alive_and_pipelining_answer_in_order_on_one_connection() {
+    let (mut server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    // Three requests in one write: pipelined.
+    client.send(
+        b"GET /headers?n=1 HTTP/1.1\r\nHost: t\r\n\r\n\
+          GET /nope HTTP/1.1\r\nHost: t\r\n\r\n\
+          GET / HTTP/1.1\r\nHost: t\r\n\r\n",
+    );
+    assert!(String::from_utf8_lossy(&client.reply().body).contains("url: /headers?n=1"));
+    assert_eq!(client.reply().status, 404);
+    assert_eq!(client.reply().body, b"Hello World\n");
+    // And one more later, still on the same connection.
+    client.send(GET);
+    assert_eq!(client.reply().status, 200);
+    server.wait_err(|l| l.starts_with("[http] connection "));
+    for _ in 0..4 {
+        server.wait_err(|l| l.starts_with("[http] request "));
+    }
+    assert_eq!(
+        server
+            .err
+            .iter()
+            .filter(|l| l.contains("connection"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn http_1_0_closes_by_default_and_ends_the_body_with_the_connection() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(b"GET / HTTP/1.0\r\n\r\n");
+    let reply = client.reply();
+    assert_eq!(reply.field("connection"), Some("close"));
+    assert_eq!(reply.field("transfer-encoding"), None);
+    assert_eq!(reply.body, b"Hello World\n");
+    assert!(client.closed());
+}
+
+#[test]
+fn connection_close_is_honoured() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    assert_eq!(client.reply().field("connection"), Some("close"));
+    assert!(client.closed());
+}
+
+#[test]
+fn head_gets_the_head_only() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(b"HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
+    let reply = client.reply_to("HEAD");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.field("transfer-encoding"), None);
+    // The next response starts right away: no body bytes came in between.
+    client.send(GET);
+    assert_eq!(client.reply().body, b"Hello World\n");
+}
+
+#[test]
+fn bodies_are_echoed_whether_sized_or_chunked() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world");
+    assert_eq!(client.reply().body, b"hello world");
+    client.send(
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n\
+          5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: 1\r\n\r\n",
+    );
+    assert_eq!(client.reply().body, b"hello world");
+    // A large body crosses many reads and chunks.
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    client.send(
+        format!(
+            "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
+            big.len()
+        )
+        .as_bytes(),
+    );
+    client.send(&big);
+    assert_eq!(client.reply().body, big);
+}
+
+#[test]
+fn an_unread_body_is_discarded_and_the_connection_kept() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
+    client.send(
+        b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    );
+    client.send(GET);
+    for _ in 0..3 {
+        assert_eq!(client.reply().body, b"Hello World\n");
+    }
+}
+
+#[test]
+fn continue_goes_out_on_the_head_before_any_body() {
+    let (mut server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-Continue\r\n\r\n",
+    );
+    assert_eq!(client.take_line().as_deref(), Some("HTTP/1.1 100 Continue"));
+    assert_eq!(client.take_line().as_deref(), Some(""));
+    client.send(b"hello");
+    assert_eq!(client.reply().body, b"hello");
+    server.wait_err(|l| l.starts_with("[http] checkContinue ") && l.ends_with(" POST /echo"));
+}
+
+#[test]
+fn an_unknown_expectation_is_417_and_the_connection_stays() {
+    let (mut server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(b"GET / HTTP/1.1\r\nHost: t\r\nExpect: the-unexpected\r\n\r\n");
+    assert_eq!(client.reply().status, 417);
+    client.send(GET);
+    assert_eq!(client.reply().status, 200);
+    server.wait_err(|l| l.starts_with("[http] checkExpectation "));
+}
+
+#[test]
+fn bad_requests_get_400_and_a_closed_connection_and_a_client_error_event() {
+    let (mut server, port) = server(&[]);
+    for (bytes, why) in [
+        (
+            &b"get / HTTP/1.1\r\nHost: t\r\n\r\n"[..],
+            "400 unknown method",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: t\r\nX : y\r\n\r\n",
+            "400 invalid field name",
+        ),
+        (
+            b"GET / HTTP/1.1\r\n\r\n",
+            "400 HTTP/1.1 request without Host",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+            "400 Content-Length given twice",
+        ),
+        (
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+            "400 unknown method",
+        ),
+    ] {
+        let mut client = Client::connect(port);
+        client.send(bytes);
+        assert_eq!(
+            client.take_line().as_deref(),
+            Some("HTTP/1.1 400 Bad Request")
+        );
+        assert_eq!(client.take_line().as_deref(), Some("Connection: close"));
+        assert_eq!(client.take_line().as_deref(), Some(""));
+        assert!(client.closed());
+        let peer = client.stream.local_addr().unwrap();
+        assert_eq!(
+            server.wait_err(|l| l.starts_with("[http] clientError ")),
+            format!("[http] clientError {peer} {why}")
+        );
+    }
+}
+
+#[test]
+fn a_broken_chunked_body_is_answered_with_400_after_the_response() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+    assert_eq!(client.reply().status, 200); // the hello handler answered before reading it
+    assert_eq!(
+        client.take_line().as_deref(),
+        Some("HTTP/1.1 400 Bad Request")
+    );
+}
+
+#[test]
+fn a_body_broken_while_the_handler_reads_it_cuts_the_response_short() {
+    let (_server, port) = server(&["--max-body-bytes", "10"]);
+    let mut client = Client::connect(port);
+    // /echo has started its chunked answer when the 11th byte arrives.
+    client.send(
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+    );
+    let head_and_chunk = client.take_line();
+    assert_eq!(head_and_chunk.as_deref(), Some("HTTP/1.1 200 OK"));
+    client.send(b"6\r\nworld!\r\n0\r\n\r\n");
+    while client.more() {}
+    let rest = String::from_utf8_lossy(&client.buf).into_owned();
+    assert!(rest.contains("5\r\nhello\r\n"), "{rest}");
+    assert!(
+        !rest.ends_with("0\r\n\r\n"),
+        "no last chunk: the client sees it cut short: {rest}"
+    );
+}
+
+#[test]
+fn heads_past_the_limits_get_431() {
+    let (_server, port) = server(&["--max-header-bytes", "200", "--max-headers", "5"]);
+    let mut big = b"GET / HTTP/1.1\r\nHost: t\r\nX: ".to_vec();
+    big.resize(197, b'a');
+    big.extend_from_slice(b"\r\n\r\n"); // 201 bytes
+    let mut client = Client::connect(port);
+    client.send(&big);
+    assert_eq!(client.reply().status, 431);
+    assert!(client.closed());
+
+    let mut just = big.clone();
+    just.remove(30); // 200 bytes: accepted
+    let mut client = Client::connect(port);
+    client.send(&just);
+    assert_eq!(client.reply().status, 200);
+
+    let mut client = Client::connect(port);
+    client.send(b"GET / HTTP/1.1\r\nHost: t\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\nE: 1\r\n\r\n");
+    assert_eq!(client.reply().status, 431);
+    let mut client = Client::connect(port);
+    client.send(b"GET / HTTP/1.1\r\nHost: t\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\n\r\n");
+    assert_eq!(client.reply().status, 200);
+}
+
+#[test]
+fn a_body_past_the_maximum_is_413_on_the_head() {
+    let (_server, port) = server(&["--max-body-bytes", "10"]);
+    let mut client = Client::connect(port);
+    client.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\n");
+    assert_eq!(client.reply().status, 413);
+    assert!(client.closed());
+    let mut client = Client::connect(port);
+    client.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789");
+    assert_eq!(client.reply().body, b"0123456789");
+}
+
+#[test]
+fn a_slow_head_gets_408_while_others_are_served() {
+    let (mut server, port) = server(&["--headers-timeout", "300"]);
+    let mut slow = Client::connect(port);
+    slow.send(b"GET / HT");
+    // Meanwhile another client is served at once.
+    let mut quick = Client::connect(port);
+    quick.send(GET);
+    assert_eq!(quick.reply().status, 200);
+    // The slow one is cut at the headers timeout, however long it goes on.
+    assert_eq!(
+        slow.take_line().as_deref(),
+        Some("HTTP/1.1 408 Request Timeout")
+    );
+    server
+        .wait_err(|l| l.starts_with("[http] clientError ") && l.ends_with(" 408 request timeout"));
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout() {
+    let (_server, port) = server(&["--keep-alive-timeout", "200"]);
+    let mut client = Client::connect(port);
+    client.send(GET);
+    assert_eq!(client.reply().field("keep-alive"), Some("timeout=0"));
+    assert!(client.closed(), "closed quietly, no 408");
+}
+
+#[test]
+fn a_client_that_closes_early_gets_nothing_and_costs_nothing() {
+    let (mut server, port) = server(&[]);
+    let silent = Client::connect(port);
+    drop(silent);
+    let mut half = Client::connect(port);
+    half.send(b"GET / HTTP/1.1\r\nHo");
+    half.stream.shutdown(Shutdown::Write).unwrap();
+    assert!(half.closed());
+    let mut client = Client::connect(port);
+    client.send(GET);
+    assert_eq!(client.reply().status, 200);
+    server.wait_err(|l| l.starts_with("[http] request "));
+    assert!(
+        !server.err.iter().any(|l| l.contains("clientError")),
+        "{:?}",
+        server.err
+    );
+}
+
+#[test]
+fn connect_without_a_listener_is_closed_unanswered_and_upgrade_is_answered() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+    assert!(client.closed());
+    let mut client = Client::connect(port);
+    client.send(b"GET / HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+    assert_eq!(client.reply().body, b"Hello World\n");
+    client.send(GET);
+    assert_eq!(client.reply().status, 200);
+}
+
+#[test]
+fn the_other_routes() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
+    let body = client.reply().body;
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        (1..=5)
+            .map(|i| format!("chunk {i} of 5\n"))
+            .collect::<String>()
+    );
+    client.send(b"DELETE /echo HTTP/1.1\r\nHost: t\r\n\r\n");
+    let reply = client.reply();
+    assert_eq!(
+        (reply.status, reply.field("allow")),
+        (405, Some("POST, PUT"))
+    );
+    client.send(
+        b"GET /headers HTTP/1.1\r\nHost: t\r\nX-A: 1\r\nx-a: 2\r\nCookie: a\r\ncookie: b\r\n\r\n",
+    );
+    assert_eq!(
+        String::from_utf8(client.reply().body).unwrap(),
+        "method: GET\nurl: /headers\nhttpVersion: 1.1\n\
+         headers: {\"host\":\"t\",\"x-a\":\"1, 2\",\"cookie\":\"a; b\"}\n\
+         rawHeaders: [\"Host\",\"t\",\"X-A\",\"1\",\"x-a\",\"2\",\"Cookie\",\"a\",\"cookie\",\"b\"]\n"
+    );
+}
+
+#[test]
+fn exit_after_closes_idle_keep_alive_connections_at_once_and_exits_0() {
+    let (server, port) = server(&["--exit-after", "2"]);
+    let mut idle = Client::connect(port);
+    idle.send(GET);
+    assert_eq!(idle.reply().field("connection"), Some("keep-alive"));
+    let mut last = Client::connect(port);
+    last.send(GET);
+    assert_eq!(last.reply().field("connection"), Some("close"));
+    assert!(last.closed());
+    assert!(
+        idle.closed(),
+        "the idle keep-alive connection is closed, not left to time out"
+    );
+    let server = server.finish();
+    assert!(server.status.success());
+    assert_eq!(
+        server.err.last().map(String::as_str),
+        Some("[http] close server")
+    );
+}
+
+#[test]
+fn connections_past_the_limit_are_dropped() {
+    let (mut server, port) = server(&["--max-connections", "1"]);
+    let mut first = Client::connect(port);
+    server.wait_err(|l| l.starts_with("[http] connection "));
+    let mut second = Client::connect(port);
+    assert!(second.closed());
+    server.wait_err(|l| l.starts_with("[http] drop "));
+    first.send(GET);
+    assert_eq!(first.reply().status, 200);
+}
+
+/// A server with `connect` and `upgrade` listeners, through the library: both hand over the
+/// socket with the bytes that came after the head.
+struct Tunnel;
+
+impl Handler for Tunnel {
+    fn request(&self, _req: &mut Request<'_>, res: &mut Response<'_>) {
+        let _ = res.end(b"plain");
+    }
+
+    fn has_connect_listener(&self) -> bool {
+        true
+    }
+
+    fn connect(&self, head: RequestHead, socket: Socket, rest: Vec<u8>) {
+        let answer = format!(
+            "HTTP/1.1 200 Connection Established\r\n\r\n{} ",
+            head.target
+        );
+        reply_and_echo(socket, answer.as_bytes(), rest);
+    }
+
+    fn has_upgrade_listener(&self) -> bool {
+        true
+    }
+
+    fn upgrade(&self, head: RequestHead, socket: Socket, rest: Vec<u8>) {
+        let protocol = head.value("upgrade").unwrap_or_default().to_string();
+        let answer = format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: {protocol}\r\n\r\n");
+        reply_and_echo(socket, answer.as_bytes(), rest);
+    }
+}
+
+/// Writes `answer`, then the early bytes, then echoes the raw socket's data until the end.
+fn reply_and_echo(mut socket: Socket, answer: &[u8], rest: Vec<u8>) {
+    socket.write(answer);
+    socket.write(&rest);
+    while let Some(event) = socket.next_event() {
+        if let SocketEvent::Data(bytes) = event {
+            socket.write(&bytes);
+        }
+    }
+}
+
+fn tunnel_server() -> u16 {
+    let server = Server::listen(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerOptions::new(Trace::off("http")),
+    )
+    .unwrap();
+    let port = server.local_address().port();
+    std::thread::spawn(move || server.run(Tunnel));
+    port
+}
+
+#[test]
+fn connect_and_upgrade_hand_over_the_socket_and_the_early_bytes() {
+    let port = tunnel_server();
+    let mut client = Client::connect(port);
+    client.send(b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\nearly");
+    client
+        .stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(
+        client.take_line().as_deref(),
+        Some("HTTP/1.1 200 Connection Established")
+    );
+    assert_eq!(client.take_line().as_deref(), Some(""));
+    assert_eq!(client.take(16), b"a.example:443 ea");
+    client.send(b"+more");
+    assert_eq!(client.take(8), b"rly+more");
+
+    let mut client = Client::connect(port);
+    client.send(b"GET /chat HTTP/1.1\r\nHost: t\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhi");
+    assert_eq!(
+        client.take_line().as_deref(),
+        Some("HTTP/1.1 101 Switching Protocols")
+    );
+    assert_eq!(client.take_line().as_deref(), Some("Upgrade: echo"));
+    assert_eq!(client.take_line().as_deref(), Some(""));
+    assert_eq!(client.take(2), b"hi");
+
+    // A request without Upgrade still reaches 'request'.
+    let mut client = Client::connect(port);
+    client.send(GET);
+    assert_eq!(client.reply().body, b"plain");
+}
