@@ -398,16 +398,21 @@ fn check_method_prefix(line: &[u8]) -> Result<(), ParseError> {
     }
     let word_end = line.iter().take(LONGEST + 1).position(|&b| b == b' ');
     let word = &line[..word_end.unwrap_or(line.len().min(LONGEST + 1))];
-    let possible = METHODS.iter().any(|m| match word_end {
-        Some(_) => m.as_bytes() == word,
-        None => m.as_bytes().starts_with(word),
-    });
-    if possible || (word.is_empty() && word_end.is_none()) {
-        Ok(())
-    } else if word.is_empty() || word.contains(&b'\t') {
-        Err(ParseError::BadRequestLine)
-    } else {
-        Err(ParseError::UnknownMethod)
+    if word_end.is_some() && METHODS.iter().any(|m| m.as_bytes() == word) {
+        return Ok(());
+    }
+    // The longest start of `word` that some method begins with; the byte after it is the
+    // first that cannot be. Judging by that byte alone gives the same answer however the
+    // bytes arrive.
+    let fits = (0..=word.len())
+        .rev()
+        .find(|&n| METHODS.iter().any(|m| m.as_bytes().starts_with(&word[..n])))
+        .unwrap_or(0);
+    match line.get(fits) {
+        None => Ok(()), // everything so far may still become a method
+        Some(b'\t') => Err(ParseError::BadRequestLine),
+        Some(b' ') if fits == 0 => Err(ParseError::BadRequestLine),
+        Some(_) => Err(ParseError::UnknownMethod),
     }
 }
 
