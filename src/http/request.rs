@@ -19,60 +19,9 @@
 use super::message::{
     headers_object, ChunkedDecoder, Framing, HeaderValue, ParseError, RequestHead,
 };
-use crate::tcp::Socket;
+use crate::tcp::{Inbox, Socket};
 use std::io::{self, ErrorKind, Read};
 use std::time::Instant;
-
-/// The bytes a connection has read and not yet used: the rest of a head, a body, the next
-/// pipelined request. Empty between requests, and then it holds no memory at all.
-#[derive(Debug, Default)]
-pub(crate) struct Inbox {
-    bytes: Vec<u8>,
-    start: usize,
-}
-
-impl Inbox {
-    /// The unused bytes.
-    pub(crate) fn available(&self) -> &[u8] {
-        &self.bytes[self.start..]
-    }
-
-    /// Marks `n` bytes as used.
-    pub(crate) fn consume(&mut self, n: usize) {
-        self.start += n;
-        if self.start == self.bytes.len() {
-            self.bytes.clear();
-            self.start = 0;
-        }
-    }
-
-    /// Takes every unused byte out (to hand a connection over, say).
-    pub(crate) fn take(&mut self) -> Vec<u8> {
-        let rest = self.bytes.split_off(self.start);
-        *self = Inbox::default();
-        rest
-    }
-
-    /// Gives the memory back if nothing is waiting: an idle connection keeps no buffer.
-    pub(crate) fn release_if_empty(&mut self) {
-        if self.available().is_empty() {
-            *self = Inbox::default();
-        }
-    }
-
-    /// Reads more from the socket, waiting until `deadline` at most. `Ok(0)`: the peer closed.
-    pub(crate) fn fill(&mut self, socket: &Socket, deadline: Instant) -> io::Result<usize> {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        if wait.is_zero() {
-            return Err(ErrorKind::TimedOut.into());
-        }
-        if self.start > 0 {
-            self.bytes.drain(..self.start);
-            self.start = 0;
-        }
-        socket.read_into(&mut self.bytes, Some(wait))
-    }
-}
 
 /// The body's framing state.
 #[derive(Debug)]

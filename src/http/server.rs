@@ -42,10 +42,10 @@ use super::message::{
     find_head, parse_request_head, reason_phrase, Expectation, Framing, HeadScan, ParseError,
     RequestHead, MAX_HEADERS, MAX_HEADER_BYTES,
 };
-use super::request::{BodyError, Inbox, Request};
+use super::request::{BodyError, Request};
 use super::response::Response;
 use crate::error::NodeError;
-use crate::tcp::{self, CloseHandle, Socket};
+use crate::tcp::{self, CloseHandle, Inbox, Socket};
 use crate::trace::Trace;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -410,7 +410,12 @@ fn client_error<H: Handler>(shared: &Shared<H>, socket: &Socket, error: ClientEr
         format_args!("{status} {why}"),
     );
     shared.handler.client_error(status, socket);
+    socket.shutdown_and_drain(LINGER);
 }
+
+/// How long a connection closed after an error answer keeps reading what the client is still
+/// sending, so that the client gets to read the answer (see `Socket::shutdown_and_drain`).
+const LINGER: Duration = Duration::from_secs(2);
 
 /// Reads until `inbox` holds a whole head, and parses it. `Ok(None)`: the client closed.
 fn read_head(

@@ -21,9 +21,11 @@
 //!
 //! `docs/tcp.md` tells the same story with pictures; `docs/nagle.md` has the measurements.
 
+pub mod inbox;
 pub mod nagle;
 pub mod server;
 pub mod socket;
 
+pub use inbox::Inbox;
 pub use server::{CloseHandle, Server, ServerEvent, ServerOptions};
 pub use socket::{Socket, SocketEvent, HIGH_WATER_MARK, READ_SIZE};

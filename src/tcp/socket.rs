@@ -59,6 +59,9 @@ const WRITE_ATTEMPT: Duration = Duration::from_millis(1);
 /// While a small backlog waits, the loop wakes this often from its read to retry the flush.
 const FLUSH_POLL: Duration = Duration::from_millis(5);
 
+/// The most [`Socket::shutdown_and_drain`] reads and drops before it closes anyway.
+pub const LINGER_BYTES: usize = 1024 * 1024;
+
 /// How many bytes `next_event` peeks at on the stack before it knows how big a buffer to take.
 const PEEK_SIZE: usize = 1024;
 
@@ -427,6 +430,33 @@ impl Socket {
             self.write_wait.set(wait);
         }
         Ok(())
+    }
+
+    /// Closes gracefully after a last answer (an HTTP `400`, a WebSocket close frame): sends
+    /// FIN, then reads and drops what the peer is still sending, until its FIN, for at most
+    /// `wait` and [`LINGER_BYTES`].
+    ///
+    /// Why not just close: closing a socket whose receive buffer still holds unread bytes
+    /// makes the kernel send a reset (RFC 9293 §3.6.1), and a reset can reach the peer before
+    /// it has read our answer, which it then never sees. Apache calls this "lingering close".
+    pub fn shutdown_and_drain(&self, wait: Duration) {
+        if self.stream.shutdown(Shutdown::Write).is_err() {
+            return;
+        }
+        let deadline = Instant::now() + wait;
+        let mut drained = 0;
+        let mut sink = Vec::new();
+        while drained < LINGER_BYTES {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            sink.clear();
+            match self.read_into(&mut sink, Some(left)) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
     }
 
     /// Marks the connection idle (between requests, say) or busy again. A server's

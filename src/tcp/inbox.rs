@@ -1,0 +1,70 @@
+//! A connection's read buffer, for protocols that parse what they read (HTTP, WebSocket).
+//!
+//! ```text
+//!   bytes: [ used ... | available: read, not yet parsed | ]
+//!                     ^ start                            ^ len      fill() appends here
+//! ```
+//!
+//! Parsers look at [`Inbox::available`] and [`Inbox::consume`] what they used; [`Inbox::fill`]
+//! reads more from the socket. When everything has been used, the buffer is emptied, and
+//! [`Inbox::release_if_empty`] gives its memory back: an idle connection holds no buffer.
+
+use super::Socket;
+use std::io::{self, ErrorKind};
+use std::time::Instant;
+
+/// The bytes a connection has read and not yet used: the rest of a head, a body, the next
+/// pipelined request. Empty between requests, and then it holds no memory at all.
+#[derive(Debug, Default)]
+pub struct Inbox {
+    bytes: Vec<u8>,
+    start: usize,
+}
+
+impl Inbox {
+    /// The unused bytes.
+    pub fn available(&self) -> &[u8] {
+        &self.bytes[self.start..]
+    }
+
+    /// The unused bytes, to change in place (to unmask a WebSocket payload, say).
+    pub fn available_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[self.start..]
+    }
+
+    /// Marks `n` bytes as used.
+    pub fn consume(&mut self, n: usize) {
+        self.start += n;
+        if self.start == self.bytes.len() {
+            self.bytes.clear();
+            self.start = 0;
+        }
+    }
+
+    /// Takes every unused byte out (to hand a connection over, say).
+    pub fn take(&mut self) -> Vec<u8> {
+        let rest = self.bytes.split_off(self.start);
+        *self = Inbox::default();
+        rest
+    }
+
+    /// Gives the memory back if nothing is waiting: an idle connection keeps no buffer.
+    pub fn release_if_empty(&mut self) {
+        if self.available().is_empty() {
+            *self = Inbox::default();
+        }
+    }
+
+    /// Reads more from the socket, waiting until `deadline` at most. `Ok(0)`: the peer closed.
+    pub fn fill(&mut self, socket: &Socket, deadline: Instant) -> io::Result<usize> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        if wait.is_zero() {
+            return Err(ErrorKind::TimedOut.into());
+        }
+        if self.start > 0 {
+            self.bytes.drain(..self.start);
+            self.start = 0;
+        }
+        socket.read_into(&mut self.bytes, Some(wait))
+    }
+}
