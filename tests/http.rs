@@ -560,7 +560,7 @@ impl Handler for Tunnel {
         let _ = res.end(b"plain");
     }
 
-    fn has_connect_listener(&self) -> bool {
+    fn wants_connect(&self, _head: &RequestHead) -> bool {
         true
     }
 
@@ -572,8 +572,8 @@ impl Handler for Tunnel {
         reply_and_echo(socket, answer.as_bytes(), rest);
     }
 
-    fn has_upgrade_listener(&self) -> bool {
-        true
+    fn wants_upgrade(&self, head: &RequestHead) -> bool {
+        head.value("upgrade") != Some("decline")
     }
 
     fn upgrade(&self, head: RequestHead, socket: Socket, rest: Vec<u8>) {
@@ -633,8 +633,10 @@ fn connect_and_upgrade_hand_over_the_socket_and_the_early_bytes() {
     assert_eq!(client.take_line().as_deref(), Some(""));
     assert_eq!(client.take(2), b"hi");
 
-    // A request without Upgrade still reaches 'request'.
+    // A request without Upgrade, or one the listener declines, reaches 'request'.
     let mut client = Client::connect(port);
     client.send(GET);
+    assert_eq!(client.reply().body, b"plain");
+    client.send(b"GET / HTTP/1.1\r\nHost: t\r\nUpgrade: decline\r\nConnection: Upgrade\r\n\r\n");
     assert_eq!(client.reply().body, b"plain");
 }

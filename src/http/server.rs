@@ -121,9 +121,10 @@ pub trait Handler: Send + Sync + 'static {
         }
     }
 
-    /// Whether [`Handler::connect`] is implemented (Node checks
+    /// Whether [`Handler::connect`] takes this `CONNECT` request (Node checks
     /// `server.listenerCount('connect')`). Default: no.
-    fn has_connect_listener(&self) -> bool {
+    fn wants_connect(&self, head: &RequestHead) -> bool {
+        let _ = head;
         false
     }
 
@@ -134,9 +135,12 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (head, socket, rest);
     }
 
-    /// Whether [`Handler::upgrade`] is implemented (Node checks
-    /// `server.listenerCount('upgrade')`). Default: no.
-    fn has_upgrade_listener(&self) -> bool {
+    /// Whether [`Handler::upgrade`] takes this request with `Upgrade`. Node only asks whether
+    /// anyone listens (`server.listenerCount('upgrade')`); here the listener may also decline
+    /// one request (an `Upgrade: h2c`, say), which is then answered as a normal request.
+    /// Default: no.
+    fn wants_upgrade(&self, head: &RequestHead) -> bool {
+        let _ = head;
         false
     }
 
@@ -280,14 +284,14 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
 
         // 3. The events that take the connection away from HTTP.
         if head.method == "CONNECT" {
-            if shared.handler.has_connect_listener() {
+            if shared.handler.wants_connect(&head) {
                 trace.emit("connect", Some(peer), format_args!("{}", head.target));
                 let rest = inbox.take();
                 return shared.handler.connect(head, socket, rest);
             }
             return; // no listener: closed without an answer, as in Node
         }
-        if head.value("upgrade").is_some() && shared.handler.has_upgrade_listener() {
+        if head.value("upgrade").is_some() && shared.handler.wants_upgrade(&head) {
             let protocol = head.value("upgrade").unwrap_or_default().to_string();
             trace.emit("upgrade", Some(peer), format_args!("{protocol}"));
             let rest = inbox.take();

@@ -55,16 +55,31 @@ impl Inbox {
         }
     }
 
+    /// Appends bytes that were read elsewhere (the early bytes a handshake handed over).
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    /// Reads more from the socket, waiting as long as it takes. `Ok(0)`: the peer closed.
+    pub fn fill_blocking(&mut self, socket: &Socket) -> io::Result<usize> {
+        self.compact();
+        socket.read_into(&mut self.bytes, None)
+    }
+
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.bytes.drain(..self.start);
+            self.start = 0;
+        }
+    }
+
     /// Reads more from the socket, waiting until `deadline` at most. `Ok(0)`: the peer closed.
     pub fn fill(&mut self, socket: &Socket, deadline: Instant) -> io::Result<usize> {
         let wait = deadline.saturating_duration_since(Instant::now());
         if wait.is_zero() {
             return Err(ErrorKind::TimedOut.into());
         }
-        if self.start > 0 {
-            self.bytes.drain(..self.start);
-            self.start = 0;
-        }
+        self.compact();
         socket.read_into(&mut self.bytes, Some(wait))
     }
 }

@@ -49,10 +49,14 @@
 //! `Pong`/`Close`/`Error` events) and the server and client built on HTTP come next.
 
 pub mod base64;
+pub mod connection;
 pub mod frame;
 pub mod handshake;
+pub mod server;
 pub mod sha1;
 pub mod utf8;
+
+pub use connection::{Message, Options, Violation, WebSocket, WsEvent};
 
 /// A seeded, std-only pseudo-random generator for the tests: reproducible, no crates.
 #[cfg(test)]

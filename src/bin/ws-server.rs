@@ -1,0 +1,175 @@
+//! `ws-server`: the book's WebSocket server — an HTTP server that takes the upgrade — echoing
+//! every message, and serving the book's browser client at `/`.
+//!
+//! The book's server (《深入浅出Node.js》 §7.5), in outline:
+//!
+//! ```js
+//! var server = http.createServer(function (req, res) { /* the page */ });
+//! server.on('upgrade', function (req, socket, upgradeHead) {
+//!   var key = req.headers['sec-websocket-key'];
+//!   key = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+//!   socket.write(['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket',
+//!                 'Connection: Upgrade', 'Sec-WebSocket-Accept: ' + key, '', ''].join('\r\n'));
+//!   socket.setNoDelay(true);
+//!   var websocket = new WebSocket(); websocket.setSocket(socket); // then frames both ways
+//! });
+//! server.listen(12010);
+//! ```
+//!
+//! Here: [`Handler::upgrade`] checks the handshake and answers (`ws::server::accept`), then the
+//! connection's thread echoes messages; [`Handler::request`] serves the page at `/` and a 4xx
+//! for anything else that is not a valid upgrade.
+
+use netnotes::cli::{self, Command, Kind};
+use netnotes::http::message::RequestHead;
+use netnotes::http::{Handler, Request, Response, Server, ServerOptions};
+use netnotes::tcp::{CloseHandle, Socket};
+use netnotes::trace::Trace;
+use netnotes::ws::server::{accept, check, is_websocket_request, Policy, Refused};
+use netnotes::ws::{Options, WsEvent};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The book's browser client, served at `/`: self-contained, no other request.
+const DEMO_PAGE: &str = include_str!("../ws/demo.html");
+
+fn command() -> Command {
+    Command::new(
+        "ws-server",
+        "the book's WebSocket server: echoes every message; GET / serves the browser demo",
+    )
+    .server("12010")
+    .flag(
+        "protocol",
+        Kind::Text,
+        None,
+        "LIST",
+        "subprotocols spoken, comma-separated (e.g. chat,superchat)",
+    )
+    .flag(
+        "origin",
+        Kind::Text,
+        None,
+        "LIST",
+        "only these Origin values may connect (403 otherwise), comma-separated",
+    )
+    .flag(
+        "max-message-bytes",
+        Kind::Count,
+        Some("16777216"),
+        "BYTES",
+        "longest message accepted (close 1009 past it)",
+    )
+    .flag(
+        "max-connections",
+        Kind::Count,
+        Some("15000"),
+        "N",
+        "drop connections past this many open ones",
+    )
+    .flag(
+        "exit-after",
+        Kind::Count,
+        None,
+        "N",
+        "close the server once N WebSocket connections have closed, then exit 0",
+    )
+    .example(
+        "cargo run --release --bin ws-server  # then open http://127.0.0.1:12010/ in a browser",
+    )
+}
+
+struct Echo {
+    policy: Policy,
+    options: Options,
+    exit_after: Option<u64>,
+    finished: AtomicU64,
+    close: CloseHandle,
+}
+
+impl Handler for Echo {
+    fn request(&self, req: &mut Request<'_>, res: &mut Response<'_>) {
+        let head = req.head();
+        let _ = if head.path() == "/" && matches!(head.method.as_str(), "GET" | "HEAD") {
+            res.write_head(200, &[("Content-Type", "text/html; charset=utf-8")]);
+            res.end(DEMO_PAGE.as_bytes())
+        } else {
+            // Not a valid upgrade (a valid one went to `upgrade`): say what is wrong, never 200.
+            let refused = check(head, &self.policy).err().unwrap_or(Refused {
+                status: 400,
+                field: None,
+                why: "not a WebSocket handshake",
+            });
+            let mut fields = vec![("Content-Type", "text/plain")];
+            fields.extend(refused.field);
+            res.write_head(refused.status, &fields);
+            res.end(format!("{}\n", refused.why).as_bytes())
+        };
+    }
+
+    /// Only WebSocket upgrades; anything else is answered by `request`.
+    fn wants_upgrade(&self, head: &RequestHead) -> bool {
+        is_websocket_request(head)
+    }
+
+    fn upgrade(&self, head: RequestHead, socket: Socket, early: Vec<u8>) {
+        let Ok(mut ws) = accept(&head, socket, early, &self.policy, self.options) else {
+            return;
+        };
+        while let Some(event) = ws.next_event() {
+            if let WsEvent::Message(message) = event {
+                // Fails only once the connection is closing; the next event says so.
+                let _ = ws.send_message(&message);
+            }
+        }
+        let finished = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.exit_after.is_some_and(|n| finished >= n) {
+            self.close.close();
+        }
+    }
+}
+
+fn list(text: Option<&str>) -> Vec<String> {
+    text.map(|t| {
+        t.split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn main() {
+    let args = command().parse_env();
+    let addr =
+        netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
+    let mut options = ServerOptions::new(Trace::new("http", args.trace()));
+    options.max_connections = args
+        .number("max-connections")
+        .map_or(usize::MAX, |n| n as usize);
+    let server = Server::listen(addr, options).unwrap_or_else(|e| cli::fatal(e));
+    let local = server.local_address();
+    let host = match local {
+        std::net::SocketAddr::V4(a) => a.ip().to_string(),
+        std::net::SocketAddr::V6(a) => format!("[{}]", a.ip()),
+    };
+    println!(
+        "WebSocket server listening at ws://{host}:{}/updates",
+        local.port()
+    );
+
+    let mut ws_options = Options::new(Trace::new("ws", args.trace()));
+    ws_options.max_message = args
+        .number("max-message-bytes")
+        .map_or(usize::MAX, |n| n as usize);
+    let echo = Echo {
+        policy: Policy {
+            protocols: list(args.text("protocol")),
+            origins: args.text("origin").map(|o| list(Some(o))),
+        },
+        options: ws_options,
+        exit_after: args.number("exit-after"),
+        finished: AtomicU64::new(0),
+        close: server.close_handle(),
+    };
+    server.run(echo);
+}

@@ -1,0 +1,575 @@
+//! WebSocket数据传输 — a connection after the handshake: messages, control frames, the close
+//! handshake, and every rule of RFC 6455 §5 and §7 with its close code.
+//!
+//! The events are named as the browser's `WebSocket` and Node's `ws` name them:
+//!
+//! ```text
+//!   event                        what arrived                           we answer
+//!   Open                         (the handshake is done)
+//!   Message(Text | Binary)       a data frame with FIN, or the last     —
+//!                                fragment of a fragmented message
+//!   Ping(payload)                a ping                                 a pong, same payload
+//!   Pong(payload)                a pong (solicited or not)              —
+//!   Close { code, reason }       a close frame, or the end of TCP       a close, same code
+//!   Error(violation)             a frame that broke a rule              close with its code
+//! ```
+//!
+//! How a message is read, frame by frame, and where each rule bites:
+//!
+//! ```text
+//!   header ── parse_header: RSV bits, opcode, control frame size and FIN, MASK, length ─▶ 1002
+//!     │       a continuation with nothing to continue / a data frame mid-message ───────▶ 1002
+//!     │       the message would pass max_message ─────────────────────────────────────▶ 1009
+//!     ▼       (checked on the header: nothing is read, nothing allocated for it)
+//!   payload ─ read as it arrives, unmasked in place, appended to the message;
+//!     │       text is checked as each piece arrives: bytes that cannot begin valid
+//!     │       UTF-8 end the connection at once, the rest of the frame unread ────────▶ 1007
+//!     ▼
+//!   FIN ───── text must end on a whole character ─────────────────────────────────────▶ 1007
+//!             → Message
+//! ```
+//!
+//! Control frames (ping, pong, close) may arrive between the fragments of a message and are
+//! handled at once. The work per fragment is proportional to that fragment: a 4 MiB message in
+//! 65,536 frames of 64 bytes costs what one frame of 4 MiB costs, give or take the headers.
+//!
+//! The close handshake: whoever closes first sends a close frame; the other answers with one;
+//! then the TCP connection is closed at once (we do not wait for the peer's FIN). If our close
+//! is not answered within [`CLOSE_TIMEOUT`], TCP is closed anyway. After receiving a close we
+//! handle no further frames; after sending one we send nothing more.
+
+use super::frame::{
+    apply_mask, close_payload, encode_header, parse_close, parse_header, FrameError, FrameHeader,
+    Opcode, Role, MAX_CONTROL_PAYLOAD,
+};
+use super::utf8::Utf8Validator;
+use crate::tcp::{Inbox, Socket};
+use crate::trace::Trace;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, ErrorKind, Read};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// The longest message accepted, all its fragments together: 16 MiB. (Node's `ws` accepts
+/// 100 MiB by default; a server that holds each message in memory wants less.) `1009`.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// How long we wait for the peer to answer our close frame before closing TCP anyway.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long one write may wait for a peer that does not read before the connection is given
+/// up (a thread per connection cannot wait for ever).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A complete message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message: valid UTF-8, checked.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+}
+
+impl Message {
+    /// `"text"` or `"binary"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Text(_) => "text",
+            Message::Binary(_) => "binary",
+        }
+    }
+
+    /// The payload's length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Message::Text(text) => text.len(),
+            Message::Binary(bytes) => bytes.len(),
+        }
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A rule the peer broke; the connection is failed with [`Violation::close_code`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    /// A frame header or close payload broke a rule of §5 (see [`FrameError`]).
+    Frame(FrameError),
+    /// §5.4: a continuation frame with no fragmented message to continue.
+    UnexpectedContinuation,
+    /// §5.4: a new text or binary frame while a fragmented message is unfinished.
+    ExpectedContinuation,
+    /// §8.1: a text message (or close reason) that is not UTF-8.
+    InvalidUtf8,
+    /// The message would be longer than the maximum.
+    MessageTooBig {
+        /// The maximum, in bytes.
+        max: usize,
+    },
+}
+
+impl Violation {
+    /// The close code (§7.4.1): 1002 protocol error, 1007 invalid payload, 1009 too big.
+    pub fn close_code(&self) -> u16 {
+        match self {
+            Violation::Frame(e) => e.close_code(),
+            Violation::InvalidUtf8 => 1007,
+            Violation::MessageTooBig { .. } => 1009,
+            Violation::UnexpectedContinuation | Violation::ExpectedContinuation => 1002,
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::Frame(e) => write!(f, "{e}"),
+            Violation::UnexpectedContinuation => {
+                f.write_str("Invalid WebSocket frame: invalid opcode 0 (nothing to continue)")
+            }
+            Violation::ExpectedContinuation => {
+                f.write_str("Invalid WebSocket frame: expected a continuation frame")
+            }
+            Violation::InvalidUtf8 => {
+                f.write_str("Invalid WebSocket frame: invalid UTF-8 sequence")
+            }
+            Violation::MessageTooBig { max } => {
+                write!(f, "Max payload size exceeded ({max} bytes)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// One event of a WebSocket connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WsEvent {
+    /// `open`: the handshake is done; always the first event.
+    Open,
+    /// `message`: a whole message.
+    Message(Message),
+    /// `ping`: the peer pinged; the pong has been sent.
+    Ping(Vec<u8>),
+    /// `pong`: the peer ponged.
+    Pong(Vec<u8>),
+    /// `error`: the peer broke a rule; a close with its code has been sent. `Close` follows.
+    Error(Violation),
+    /// `close`: the connection is closed; always the last event. `code` is the peer's code,
+    /// 1005 if its close frame had none, 1006 if TCP ended without a close frame; for a
+    /// connection we failed, the code we sent.
+    Close {
+        /// The close code.
+        code: u16,
+        /// The reason, if any.
+        reason: String,
+    },
+}
+
+/// What a connection accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The longest message accepted ([`MAX_MESSAGE_BYTES`]).
+    pub max_message: usize,
+    /// How long one write may wait ([`SEND_TIMEOUT`]).
+    pub send_timeout: Duration,
+    /// Where events are traced (module `ws`).
+    pub trace: Trace,
+}
+
+impl Options {
+    /// The defaults, with this trace.
+    pub fn new(trace: Trace) -> Options {
+        Options {
+            max_message: MAX_MESSAGE_BYTES,
+            send_timeout: SEND_TIMEOUT,
+            trace,
+        }
+    }
+}
+
+/// A fragmented message being put together.
+#[derive(Debug)]
+struct Partial {
+    data: Vec<u8>,
+    /// For a text message: the UTF-8 check, fed as the bytes arrive.
+    utf8: Option<Utf8Validator>,
+}
+
+/// Masking keys for a client's frames: fresh and unpredictable for every frame (§5.3), read
+/// from the OS in batches so that a frame does not cost a system call.
+#[derive(Debug)]
+struct MaskKeys {
+    source: Option<File>,
+    batch: [u8; 256],
+    used: usize,
+}
+
+impl MaskKeys {
+    fn new() -> MaskKeys {
+        MaskKeys {
+            source: None,
+            batch: [0; 256],
+            used: 256,
+        }
+    }
+
+    fn next(&mut self) -> io::Result<[u8; 4]> {
+        if self.used == self.batch.len() {
+            let source = match &mut self.source {
+                Some(file) => file,
+                None => self.source.insert(File::open("/dev/urandom")?),
+            };
+            source.read_exact(&mut self.batch)?;
+            self.used = 0;
+        }
+        let mut key = [0u8; 4];
+        key.copy_from_slice(&self.batch[self.used..self.used + 4]);
+        self.used += 4;
+        Ok(key)
+    }
+}
+
+/// A WebSocket connection: frames in, events out; messages in, frames out.
+#[derive(Debug)]
+pub struct WebSocket {
+    socket: Socket,
+    peer: SocketAddr,
+    role: Role,
+    options: Options,
+    inbox: Inbox,
+    partial: Option<Partial>,
+    masks: Option<MaskKeys>,
+    opened: bool,
+    close_sent: bool,
+    /// When we stop waiting for the answer to our close.
+    close_deadline: Option<Instant>,
+    /// The Close event to report, once everything before it has been.
+    closing: Option<(u16, String)>,
+    closed: bool,
+}
+
+impl WebSocket {
+    /// A connection on `socket` after the handshake, as `role`; `early` holds bytes that came
+    /// after the handshake's head (the peer's first frames, perhaps).
+    pub fn new(socket: Socket, role: Role, early: Vec<u8>, options: Options) -> WebSocket {
+        let peer = socket.remote_address();
+        let mut inbox = Inbox::default();
+        inbox.push(&early);
+        WebSocket {
+            socket,
+            peer,
+            role,
+            options,
+            inbox,
+            partial: None,
+            masks: (role == Role::Client).then(MaskKeys::new),
+            opened: false,
+            close_sent: false,
+            close_deadline: None,
+            closing: None,
+            closed: false,
+        }
+    }
+
+    /// The peer's address.
+    pub fn remote_address(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// `ws.send(text)`.
+    pub fn send_text(&mut self, text: &str) -> io::Result<()> {
+        self.send(Opcode::Text, text.as_bytes())
+    }
+
+    /// `ws.send(buffer)`.
+    pub fn send_binary(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.send(Opcode::Binary, bytes)
+    }
+
+    /// Sends a message of the same kind as `message`.
+    pub fn send_message(&mut self, message: &Message) -> io::Result<()> {
+        match message {
+            Message::Text(text) => self.send_text(text),
+            Message::Binary(bytes) => self.send_binary(bytes),
+        }
+    }
+
+    /// `ws.ping(payload)`: at most 125 bytes.
+    pub fn ping(&mut self, payload: &[u8]) -> io::Result<()> {
+        if payload.len() as u64 > MAX_CONTROL_PAYLOAD {
+            return Err(io::Error::new(
+                ErrorKind::InvalidInput,
+                "ping payload over 125 bytes",
+            ));
+        }
+        self.send(Opcode::Ping, payload)
+    }
+
+    /// `ws.close(code, reason)`: starts the close handshake. Events go on until the peer's
+    /// answer (or [`CLOSE_TIMEOUT`]) ends the connection with `Close`.
+    pub fn close(&mut self, code: u16, reason: &str) -> io::Result<()> {
+        if self.close_sent {
+            return Ok(());
+        }
+        self.close_deadline = Some(Instant::now() + CLOSE_TIMEOUT);
+        let sent = self.send(Opcode::Close, &close_payload(code, reason));
+        self.close_sent = true;
+        sent
+    }
+
+    fn send(&mut self, opcode: Opcode, payload: &[u8]) -> io::Result<()> {
+        if self.close_sent || self.closed {
+            return Err(io::Error::new(
+                ErrorKind::NotConnected,
+                "the close frame was sent",
+            ));
+        }
+        let mask = match &mut self.masks {
+            Some(keys) => Some(keys.next()?),
+            None => None,
+        };
+        let mut frame = encode_header(true, opcode, mask, payload.len() as u64);
+        let start = frame.len();
+        frame.extend_from_slice(payload);
+        if let Some(key) = mask {
+            apply_mask(&mut frame[start..], key, 0);
+        }
+        self.socket
+            .write_all(&frame, Some(self.options.send_timeout))
+    }
+
+    /// Waits for the next event; `None` after `Close`.
+    pub fn next_event(&mut self) -> Option<WsEvent> {
+        let event = self.poll()?;
+        let trace = self.options.trace;
+        let peer = Some(self.peer);
+        match &event {
+            WsEvent::Open => trace.emit("open", peer, format_args!("")),
+            WsEvent::Message(m) => trace.emit(
+                "message",
+                peer,
+                format_args!("{} {} bytes", m.kind(), m.len()),
+            ),
+            WsEvent::Ping(p) => trace.emit("ping", peer, format_args!("{} bytes", p.len())),
+            WsEvent::Pong(p) => trace.emit("pong", peer, format_args!("{} bytes", p.len())),
+            WsEvent::Error(v) => trace.emit("error", peer, format_args!("{v}")),
+            WsEvent::Close { code, reason } if reason.is_empty() => {
+                trace.emit("close", peer, format_args!("{code}"))
+            }
+            WsEvent::Close { code, reason } => {
+                trace.emit("close", peer, format_args!("{code} {reason}"))
+            }
+        }
+        Some(event)
+    }
+
+    fn poll(&mut self) -> Option<WsEvent> {
+        if self.closed {
+            return None;
+        }
+        if !self.opened {
+            self.opened = true;
+            return Some(WsEvent::Open);
+        }
+        if let Some((code, reason)) = self.closing.take() {
+            self.closed = true;
+            return Some(WsEvent::Close { code, reason });
+        }
+        match self.read_event() {
+            Ok(event) => Some(event),
+            Err(Stop::Violation(violation)) => {
+                let code = violation.close_code();
+                self.fail(code);
+                self.closing = Some((code, String::new()));
+                Some(WsEvent::Error(violation))
+            }
+            Err(Stop::Closed(code, reason)) => {
+                self.closed = true;
+                Some(WsEvent::Close { code, reason })
+            }
+        }
+    }
+
+    /// Fails the connection (§7.1.7): our close frame with `code`, then TCP closed.
+    fn fail(&mut self, code: u16) {
+        if !self.close_sent {
+            let _ = self.send(Opcode::Close, &close_payload(code, ""));
+            self.close_sent = true;
+        }
+        // Read and drop what the peer is still sending, so that our close frame is not lost
+        // to a reset (see Socket::shutdown_and_drain).
+        self.socket.shutdown_and_drain(CLOSE_TIMEOUT);
+    }
+
+    /// Reads frames until one makes an event.
+    fn read_event(&mut self) -> Result<WsEvent, Stop> {
+        loop {
+            let header = self.read_header()?;
+            self.inbox.consume(header.header_len);
+            if header.opcode.is_control() {
+                if let Some(event) = self.control_frame(&header)? {
+                    return Ok(event);
+                }
+                continue;
+            }
+            if let Some(message) = self.data_frame(&header)? {
+                return Ok(WsEvent::Message(message));
+            }
+        }
+    }
+
+    fn read_header(&mut self) -> Result<FrameHeader, Stop> {
+        let max = self.options.max_message;
+        let too_big = Stop::Violation(Violation::MessageTooBig { max });
+        loop {
+            match parse_header(self.inbox.available(), self.role, max as u64) {
+                Ok(Some(header)) => {
+                    self.check_sequence(&header)?;
+                    // A fragment may only be as long as what is left of the allowance.
+                    let so_far = self.partial.as_ref().map_or(0, |p| p.data.len());
+                    let room = max.saturating_sub(so_far) as u64;
+                    if !header.opcode.is_control() && header.payload_len > room {
+                        return Err(too_big);
+                    }
+                    return Ok(header);
+                }
+                Ok(None) => self.fill()?,
+                Err(FrameError::PayloadTooBig { .. }) => return Err(too_big),
+                Err(e) => return Err(Stop::Violation(Violation::Frame(e))),
+            }
+        }
+    }
+
+    /// §5.4: fragments of one message come in order, with no other message in between.
+    fn check_sequence(&self, header: &FrameHeader) -> Result<(), Stop> {
+        match (header.opcode, &self.partial) {
+            (Opcode::Continuation, None) => Err(Stop::Violation(Violation::UnexpectedContinuation)),
+            (Opcode::Text | Opcode::Binary, Some(_)) => {
+                Err(Stop::Violation(Violation::ExpectedContinuation))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads more bytes; the connection's end is a `Close` (1006 without a close frame).
+    fn fill(&mut self) -> Result<(), Stop> {
+        let deadline = self.close_deadline;
+        let read = match deadline {
+            Some(deadline) => self.inbox.fill(&self.socket, deadline),
+            None => self.inbox.fill_blocking(&self.socket),
+        };
+        match read {
+            Ok(0) => Err(Stop::Closed(1006, String::new())),
+            Ok(_) => Ok(()),
+            // Our close went unanswered, or the socket failed: close TCP, abnormally.
+            Err(_) => {
+                self.socket.shutdown_and_drain(Duration::ZERO);
+                Err(Stop::Closed(1006, String::new()))
+            }
+        }
+    }
+
+    /// Reads a control frame's payload (at most 125 bytes) and acts on it.
+    fn control_frame(&mut self, header: &FrameHeader) -> Result<Option<WsEvent>, Stop> {
+        let len = header.payload_len as usize; // parse_header capped it at 125
+        while self.inbox.available().len() < len {
+            self.fill()?;
+        }
+        let mut payload = self.inbox.available()[..len].to_vec();
+        self.inbox.consume(len);
+        if let Some(key) = header.mask {
+            apply_mask(&mut payload, key, 0);
+        }
+        match header.opcode {
+            Opcode::Ping => {
+                // A pong may not follow our close; the ping is still reported.
+                if !self.close_sent {
+                    let _ = self.send(Opcode::Pong, &payload);
+                }
+                Ok(Some(WsEvent::Ping(payload)))
+            }
+            Opcode::Pong => Ok(Some(WsEvent::Pong(payload))),
+            _ => self.close_frame(&payload).map(|()| None),
+        }
+    }
+
+    /// The peer's close frame: answer it (unless it answers ours) and close TCP.
+    fn close_frame(&mut self, payload: &[u8]) -> Result<(), Stop> {
+        let close = parse_close(payload).map_err(|e| Stop::Violation(Violation::Frame(e)))?;
+        let code = close.code.unwrap_or(1005);
+        let reason = close.reason.to_string();
+        if !self.close_sent {
+            // Echo the peer's code (RFC 6455 §5.5.1), 1000 if it gave none. A message left
+            // half-finished is dropped: a close mid-message is still a normal close.
+            let answer = close_payload(close.code.unwrap_or(1000), "");
+            let _ = self.send(Opcode::Close, &answer);
+            self.close_sent = true;
+        }
+        self.socket.shutdown_and_drain(Duration::ZERO);
+        Err(Stop::Closed(code, reason))
+    }
+
+    /// Reads a data frame's payload as it arrives into the message being built; returns the
+    /// message once its last fragment is in.
+    fn data_frame(&mut self, header: &FrameHeader) -> Result<Option<Message>, Stop> {
+        let mut partial = match self.partial.take() {
+            Some(partial) => partial,
+            None => Partial {
+                data: Vec::new(),
+                utf8: (header.opcode == Opcode::Text).then(Utf8Validator::new),
+            },
+        };
+        let mut left = header.payload_len as usize; // at most max_message: parse_header checked
+        let mut offset = 0;
+        while left > 0 {
+            if self.inbox.available().is_empty() {
+                self.fill()?;
+            }
+            let piece = &mut self.inbox.available_mut()[..];
+            let n = piece.len().min(left);
+            let piece = &mut piece[..n];
+            if let Some(key) = header.mask {
+                apply_mask(piece, key, offset);
+            }
+            if let Some(utf8) = &mut partial.utf8 {
+                // §8.1: fail as soon as the text so far cannot be valid.
+                utf8.feed(piece)
+                    .map_err(|_| Stop::Violation(Violation::InvalidUtf8))?;
+            }
+            partial.data.extend_from_slice(piece);
+            self.inbox.consume(n);
+            left -= n;
+            offset += n;
+        }
+        if !header.fin {
+            self.partial = Some(partial);
+            return Ok(None);
+        }
+        self.inbox.release_if_empty();
+        match partial.utf8 {
+            Some(utf8) => {
+                utf8.finish()
+                    .map_err(|_| Stop::Violation(Violation::InvalidUtf8))?;
+                // The validator accepted every byte, so this cannot fail.
+                let text = String::from_utf8(partial.data)
+                    .map_err(|_| Stop::Violation(Violation::InvalidUtf8))?;
+                Ok(Some(Message::Text(text)))
+            }
+            None => Ok(Some(Message::Binary(partial.data))),
+        }
+    }
+}
+
+/// Why reading frames stopped.
+#[derive(Debug)]
+enum Stop {
+    /// The peer broke a rule: fail the connection.
+    Violation(Violation),
+    /// The connection is over: the close code and reason to report.
+    Closed(u16, String),
+}
