@@ -545,6 +545,12 @@ mod tests {
         let mut client = Socket::bind(loopback(), Trace::off("udp")).unwrap();
         let to = server.address();
         let big = vec![7u8; MAX_PAYLOAD_V4 + 1];
+        // What std itself says: an errno, and no ErrorKind of its own for it.
+        let raw = UdpSocket::bind(loopback())
+            .unwrap()
+            .send_to(&big, to)
+            .unwrap_err();
+        assert_eq!(raw.raw_os_error(), Some(EMSGSIZE));
         let err = client.send_to(&big, to).unwrap_err();
         assert_eq!(err.code(), "EMSGSIZE");
         assert_eq!(
@@ -557,6 +563,18 @@ mod tests {
             server.next_event(),
             Some(UdpEvent::Message { data, .. }) if data == big[1..]
         ));
+    }
+
+    #[test]
+    fn an_ipv4_mapped_destination_has_the_ipv4_limit() {
+        let server = UdpSocket::bind(loopback()).unwrap();
+        let port = server.local_addr().unwrap().port();
+        let to: SocketAddr = format!("[::ffff:127.0.0.1]:{port}").parse().unwrap();
+        assert_eq!(max_payload(to), MAX_PAYLOAD_V4);
+        let mut dual = Socket::bind("[::]:0".parse().unwrap(), Trace::off("udp")).unwrap();
+        let big = vec![1u8; MAX_PAYLOAD_V4 + 1];
+        assert_eq!(dual.send_to(&big, to).unwrap_err().code(), "EMSGSIZE");
+        assert_eq!(dual.send_to(&big[1..], to), Ok(MAX_PAYLOAD_V4));
     }
 
     #[test]

@@ -53,7 +53,7 @@ fn command() -> Command {
         "MS",
         "wait for a reply to each datagram, printing it; give up after MS without one (exit 1)",
     )
-    .example("udp-client --port 41234 --message hi --wait 1000")
+    .example("cargo run --release --bin udp-client -- --port 41234 --message hi --wait 1000")
 }
 
 fn main() {

@@ -40,7 +40,8 @@ const DEFAULT_IDLE_MS: u64 = 2000;
 fn command() -> Command {
     Command::new(
         "udp-server",
-        "the notes' UDP server: prints its address, then each datagram and its rinfo",
+        "the notes' UDP server: prints its address, then each datagram and its rinfo \
+         (and at the end, if udp-client --seq datagrams came, how many arrived)",
     )
     .server("41234")
     .flag(
@@ -73,7 +74,8 @@ fn command() -> Command {
         "close once MS pass without a datagram, counted from the first (2000 with --slow)",
     )
     .example(
-        "udp-server --port 41234 --slow 1 --quiet   # then: udp-client --seq --count 5000 --quiet",
+        "cargo run --release --bin udp-server -- --slow 1 --quiet   \
+         (then: udp-client --seq --count 5000 --quiet)",
     )
 }
 
