@@ -7,6 +7,7 @@
 mod common;
 
 mod tcp;
+mod udp;
 
 use common::Running;
 use std::path::PathBuf;
