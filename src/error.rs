@@ -55,6 +55,15 @@ impl NodeError {
         }
     }
 
+    /// `send EMSGSIZE localhost:41234`: as [`NodeError::at`], but naming the host as the
+    /// program gave it, as Node's `dgram` does (it words the error before any lookup).
+    pub fn at_host(syscall: &str, err: &NodeError, host: &str, port: u16) -> NodeError {
+        NodeError {
+            code: err.code,
+            message: format!("{syscall} {} {host}:{port}", err.code),
+        }
+    }
+
     /// `listen EADDRINUSE: address already in use 127.0.0.1:8124`: as [`NodeError::at`], with
     /// libuv's description of the code after a colon (Node's `uvExceptionWithHostPort`, used by
     /// `listen`).

@@ -7,10 +7,18 @@ mod common;
 use common::run;
 
 /// Every binary of the crate.
-const BINARIES: &[&str] = &["tcp-server", "tcp-client", "nagle", "http-server"];
+const BINARIES: &[&str] = &[
+    "tcp-server",
+    "tcp-client",
+    "nagle",
+    "udp-server",
+    "udp-client",
+    "http-server",
+    "ws-server",
+];
 
 /// The servers, which all take `--exit-after N` (N >= 1).
-const SERVERS: &[&str] = &["tcp-server", "http-server"];
+const SERVERS: &[&str] = &["tcp-server", "udp-server", "http-server", "ws-server"];
 
 #[test]
 fn help_prints_usage_every_flag_and_an_example_and_exits_0() {

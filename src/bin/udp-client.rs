@@ -22,6 +22,7 @@
 //! exit 1.
 
 use netnotes::cli::{self, Command, Kind};
+use netnotes::error::NodeError;
 use netnotes::inspect;
 use netnotes::trace::Trace;
 use netnotes::udp::{self, Socket, UdpEvent};
@@ -76,7 +77,7 @@ fn main() {
         if let Err(err) = client.send_to(payload.as_bytes(), server) {
             // Node words a send error with the host as the program gave it
             // (`send EMSGSIZE localhost:41234`), not the address it resolved to.
-            cli::fatal(format_args!("send {} {host}:{port}", err.code()));
+            cli::fatal(NodeError::at_host("send", &err, host, port));
         }
     }
 

@@ -118,7 +118,8 @@ impl Running {
     }
 
     /// Reads the first stdout line, a listening line, and returns the port at its end
-    /// (`server start listen port 41234 !`, `http://127.0.0.1:41234/`, ...).
+    /// (`server start listen port 8124 !`, `http://127.0.0.1:1337/`,
+    /// `{ address: '127.0.0.1', family: 'IPv4', port: 41234 }`, ...).
     pub fn listening_port(&mut self) -> u16 {
         let line = self.next_out();
         port_in(&line).unwrap_or_else(|| panic!("no port in the listening line {line:?}"))
@@ -181,9 +182,9 @@ fn next(rx: &Receiver<String>, out: &[String], err: &[String], name: &str) -> St
     }
 }
 
-/// The port number that ends a listening line, before any of ` !`, `/`.
+/// The port number that ends a listening line, before any of ` !`, `/`, `}`.
 pub fn port_in(line: &str) -> Option<u16> {
-    let trimmed = line.trim_end_matches([' ', '!', '/']);
+    let trimmed = line.trim_end_matches([' ', '!', '/', '}']);
     let digits: String = trimmed
         .chars()
         .rev()

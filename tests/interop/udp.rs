@@ -9,26 +9,6 @@
 
 use crate::common::{Finished, Running};
 use std::net::UdpSocket;
-use std::path::PathBuf;
-use std::process::Command;
-
-/// `node`, after checking that it runs: the suite fails here, naming it, if it does not.
-fn node() -> Command {
-    let version = Command::new("node").arg("--version").output();
-    match version {
-        Ok(out) if out.status.success() => Command::new("node"),
-        _ => panic!(
-            "the UDP interop tests need Node.js: `node` is not on PATH (.ci/run installs it)"
-        ),
-    }
-}
-
-/// One of the notes' programs in `tests/interop/node/`.
-fn program(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/interop/node")
-        .join(name)
-}
 
 /// `port: 41234` → `port: P`, so runs on different ports compare equal.
 fn mask(lines: &[String]) -> Vec<String> {
@@ -44,34 +24,16 @@ fn mask(lines: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The port in the first line of a server: `{ address: '127.0.0.1', family: 'IPv4', port: P }`.
-fn port_of(line: &str) -> u16 {
-    line.split_once("port: ")
-        .and_then(|(_, tail)| {
-            tail.chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("no port in {line:?}"))
-}
-
 /// The notes' server under Node, on a free port of 127.0.0.1, with that port.
 fn node_server() -> (Running, u16) {
-    let mut server = Running::command(
-        node()
-            .arg(program("udp-server.js"))
-            .arg("0")
-            .arg("127.0.0.1"),
-    );
-    let port = port_of(&server.next_out());
+    let mut server = crate::node("udp-server.js", &["0", "127.0.0.1"]);
+    let port = server.listening_port();
     (server, port)
 }
 
 /// The notes' client under Node, sending to `port` on localhost, run to its end.
 fn node_client(port: u16) -> Finished {
-    let mut client = Running::command(node().arg(program("udp-client.js")).arg(port.to_string()));
+    let mut client = crate::node("udp-client.js", &[&port.to_string()]);
     client.close_stdin();
     client.finish()
 }
@@ -79,7 +41,7 @@ fn node_client(port: u16) -> Finished {
 /// Our server, on a free port of 127.0.0.1 (its default), ending after one datagram.
 fn our_server() -> (Running, u16) {
     let mut server = Running::bin("udp-server", &["--port", "0", "--exit-after", "1"]);
-    let port = port_of(&server.next_out());
+    let port = server.listening_port();
     (server, port)
 }
 
@@ -159,12 +121,7 @@ fn error_line(lines: &[String]) -> String {
 fn bind_eaddrinuse_is_worded_as_node_words_it() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let mut theirs = Running::command(
-        node()
-            .arg(program("udp-server.js"))
-            .arg(&port)
-            .arg("127.0.0.1"),
-    );
+    let mut theirs = crate::node("udp-server.js", &[&port, "127.0.0.1"]);
     theirs.close_stdin();
     let theirs = theirs.finish();
     let ours = crate::common::run("udp-server", &["--port", &port]);
@@ -187,7 +144,8 @@ fn emsgsize_is_worded_as_node_words_it() {
         ("udp4", "localhost", "65508"),
         ("udp6", "::1", "65528"),
     ] {
-        let mut theirs = Running::command(node().args(["-e", SEND, family, host, size]));
+        let mut theirs =
+            Running::command(crate::peer("node").args(["-e", SEND, family, host, size]));
         theirs.close_stdin();
         let theirs = theirs.finish();
         let message = "a".repeat(size.parse().unwrap());
@@ -208,7 +166,8 @@ fn emsgsize_is_worded_as_node_words_it() {
         assert_eq!(ours.err, theirs.err, "{host}");
     }
     // One byte less goes out, under Node as under us.
-    let mut theirs = Running::command(node().args(["-e", SEND, "udp6", "::1", "65527"]));
+    let mut theirs =
+        Running::command(crate::peer("node").args(["-e", SEND, "udp6", "::1", "65527"]));
     theirs.close_stdin();
     assert!(theirs.finish().status.success());
 }
