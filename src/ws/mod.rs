@@ -49,6 +49,7 @@
 //! `Pong`/`Close`/`Error` events) and the server and client built on HTTP come next.
 
 pub mod base64;
+pub mod client;
 pub mod connection;
 pub mod frame;
 pub mod handshake;

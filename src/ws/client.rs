@@ -1,0 +1,327 @@
+//! WebSocket握手, the client's side: `new WebSocket('ws://127.0.0.1:12010/updates')`.
+//!
+//! ```text
+//!   client                                                server
+//!     │ ── GET /updates HTTP/1.1 ──────────────────────▶   │
+//!     │    Host: 127.0.0.1:12010                           │
+//!     │    Upgrade: websocket / Connection: Upgrade        │
+//!     │    Sec-WebSocket-Key: <16 random bytes, base64>    │  errata 8: the book used Date.now()
+//!     │    Sec-WebSocket-Version: 13                       │
+//!     │ ◀── HTTP/1.1 101 Switching Protocols ────────────  │
+//!     │    Sec-WebSocket-Accept: base64(sha1(key + GUID))  │  checked: proves the server read
+//!     │                                                     │  our key and speaks WebSocket
+//!     │ ══ frames, every one of ours masked ═════════════  │
+//! ```
+//!
+//! Every failure is a clear error, worded as Node's `ws` words it
+//! (`Unexpected server response: 426`, `Invalid Sec-WebSocket-Accept header`).
+
+use super::connection::{Options, WebSocket};
+use super::frame::Role;
+use super::handshake::{accept_key, has_token, new_client_key};
+use crate::error::NodeError;
+use crate::http::message::{parse_field_line, MAX_HEADER_BYTES};
+use crate::tcp::{Inbox, Socket};
+use crate::trace::Trace;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// How long the server has to answer the handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A `ws://` URL, taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    /// The host, without brackets.
+    pub host: String,
+    /// The port (80 if the URL has none).
+    pub port: u16,
+    /// The path and query (`/` if the URL has none).
+    pub path: String,
+}
+
+impl Url {
+    /// Parses `ws://host[:port][/path]`. `wss://` is refused: TLS is not in std.
+    ///
+    /// ```
+    /// use netnotes::ws::client::Url;
+    /// let url = Url::parse("ws://[::1]:12010/updates?x=1").unwrap();
+    /// assert_eq!((url.host.as_str(), url.port, url.path.as_str()), ("::1", 12010, "/updates?x=1"));
+    /// ```
+    pub fn parse(url: &str) -> Result<Url, ClientError> {
+        let bad = |why: &str| Err(ClientError::Url(format!("{why}: {url}")));
+        let Some(rest) = url.strip_prefix("ws://") else {
+            return if url.starts_with("wss://") {
+                bad("wss:// needs TLS, which std does not have")
+            } else {
+                bad("the URL must start with ws://")
+            };
+        };
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(i) if rest[i..].starts_with('/') => (&rest[..i], rest[i..].to_string()),
+            Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
+            None => (rest, "/".to_string()),
+        };
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            match v6.split_once(']') {
+                Some((host, "")) => (host, None),
+                Some((host, port)) => match port.strip_prefix(':') {
+                    Some(port) => (host, Some(port)),
+                    None => return bad("invalid URL"),
+                },
+                None => return bad("invalid URL"),
+            }
+        } else {
+            match authority.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            }
+        };
+        let port = match port {
+            None => 80,
+            Some(p) => match p.parse::<u16>() {
+                Ok(port) => port,
+                Err(_) => return bad("invalid port in URL"),
+            },
+        };
+        if host.is_empty() {
+            return bad("no host in URL");
+        }
+        Ok(Url {
+            host: host.to_string(),
+            port,
+            path,
+        })
+    }
+
+    /// The `Host` field: the port always, IPv6 in brackets.
+    fn host_field(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Why a client could not open a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientError {
+    /// The URL cannot be used.
+    Url(String),
+    /// Connecting or talking failed (`connect ECONNREFUSED 127.0.0.1:12010`).
+    Net(NodeError),
+    /// The server's answer is not a WebSocket handshake.
+    Handshake(String),
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Url(why) | ClientError::Handshake(why) => f.write_str(why),
+            ClientError::Net(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// Opens a WebSocket to `url`, offering `protocols` (none: no `Sec-WebSocket-Protocol`).
+/// Returns the connection and the protocol the server chose.
+pub fn connect(
+    url: &Url,
+    protocols: &[&str],
+    options: Options,
+) -> Result<(WebSocket, Option<String>), ClientError> {
+    let mut socket =
+        Socket::connect(&url.host, url.port, Trace::off("tcp")).map_err(ClientError::Net)?;
+    socket.set_nodelay(true);
+    let key = new_client_key().map_err(|e| ClientError::Net(NodeError::syscall("open", &e)))?;
+    let mut request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
+        url.path,
+        url.host_field()
+    );
+    if !protocols.is_empty() {
+        request.push_str(&format!(
+            "Sec-WebSocket-Protocol: {}\r\n",
+            protocols.join(", ")
+        ));
+    }
+    request.push_str("\r\n");
+    socket
+        .write_all(request.as_bytes(), Some(options.send_timeout))
+        .map_err(|e| ClientError::Net(NodeError::syscall("write", &e)))?;
+
+    let mut inbox = Inbox::default();
+    let (status, fields) = read_answer(&socket, &mut inbox)?;
+    let protocol = check_answer(status, &fields, &key, protocols)?;
+    let early = inbox.take();
+    Ok((
+        WebSocket::new(socket, Role::Client, early, options),
+        protocol,
+    ))
+}
+
+/// Reads the server's answer head: its status and fields.
+fn read_answer(
+    socket: &Socket,
+    inbox: &mut Inbox,
+) -> Result<(u16, Vec<(String, String)>), ClientError> {
+    let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+    let end = loop {
+        if let Some(i) = inbox.available().windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if inbox.available().len() > MAX_HEADER_BYTES {
+            return Err(ClientError::Handshake(
+                "the server's answer head is too large".into(),
+            ));
+        }
+        match inbox.fill(socket, deadline) {
+            Ok(0) => return Err(ClientError::Handshake("socket hang up".into())),
+            Ok(_) => {}
+            Err(e) => return Err(ClientError::Net(NodeError::syscall("read", &e))),
+        }
+    };
+    let head = &inbox.available()[..end - 4];
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let status_line = lines.next().unwrap_or_default();
+    // `HTTP/1.1 101 Switching Protocols`: the version, then a three-digit status.
+    let status = match status_line.strip_prefix(b"HTTP/1.1 ") {
+        Some(rest) if rest.len() >= 3 && rest[..3].iter().all(u8::is_ascii_digit) => rest[..3]
+            .iter()
+            .fold(0u16, |n, d| n * 10 + u16::from(d - b'0')),
+        _ => return Err(ClientError::Handshake("Parse Error: Expected HTTP/".into())),
+    };
+    let fields = lines
+        .map(parse_field_line)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ClientError::Handshake(format!("Parse Error: {e}")))?;
+    inbox.consume(end);
+    Ok((status, fields))
+}
+
+/// RFC 6455 §4.1: the checks a client makes on the server's answer.
+fn check_answer(
+    status: u16,
+    fields: &[(String, String)],
+    key: &str,
+    offered: &[&str],
+) -> Result<Option<String>, ClientError> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let fail = |why: &str| Err(ClientError::Handshake(why.to_string()));
+    if status != 101 {
+        return fail(&format!("Unexpected server response: {status}"));
+    }
+    if !field("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
+        return fail("Invalid Upgrade header");
+    }
+    if !field("connection").is_some_and(|v| has_token(v, "upgrade")) {
+        return fail("Invalid Connection header");
+    }
+    if field("sec-websocket-accept") != Some(accept_key(key).as_str()) {
+        return fail("Invalid Sec-WebSocket-Accept header");
+    }
+    if field("sec-websocket-extensions").is_some() {
+        return fail(
+            "Server sent a Sec-WebSocket-Extensions header but no extension was requested",
+        );
+    }
+    match field("sec-websocket-protocol") {
+        None => Ok(None),
+        Some(_) if offered.is_empty() => fail("Server sent a subprotocol but none was requested"),
+        Some(chosen) if offered.contains(&chosen) => Ok(Some(chosen.to_string())),
+        Some(_) => fail("Server sent an invalid subprotocol"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let url = Url::parse("ws://127.0.0.1:12010/updates").unwrap();
+        assert_eq!(
+            (url.host.as_str(), url.port, url.path.as_str()),
+            ("127.0.0.1", 12010, "/updates")
+        );
+        assert_eq!(url.host_field(), "127.0.0.1:12010");
+        let url = Url::parse("ws://example.com").unwrap();
+        assert_eq!((url.port, url.path.as_str()), (80, "/"));
+        let url = Url::parse("ws://h:1?q").unwrap();
+        assert_eq!(url.path, "/?q");
+        assert_eq!(Url::parse("ws://[::1]:9/").unwrap().host_field(), "[::1]:9");
+        for bad in [
+            "http://h/",
+            "wss://h/",
+            "ws://",
+            "ws://h:x/",
+            "ws://h:70000/",
+            "ws://[::1/",
+        ] {
+            assert!(Url::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn answer(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let key = "dGhlIHNhbXBsZSBub25jZQ==";
+        let mut fields = vec![
+            ("Upgrade".to_string(), "websocket".to_string()),
+            ("Connection".to_string(), "Upgrade".to_string()),
+            ("Sec-WebSocket-Accept".to_string(), accept_key(key)),
+        ];
+        fields.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        fields
+    }
+
+    #[test]
+    fn the_answer_is_checked() {
+        let key = "dGhlIHNhbXBsZSBub25jZQ==";
+        assert_eq!(check_answer(101, &answer(&[]), key, &[]), Ok(None));
+        let err = |status, fields: &[(String, String)], offered: &[&str]| {
+            check_answer(status, fields, key, offered)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(426, &answer(&[]), &[]),
+            "Unexpected server response: 426"
+        );
+        let mut wrong = answer(&[]);
+        wrong[2].1 = "x".into();
+        assert_eq!(err(101, &wrong, &[]), "Invalid Sec-WebSocket-Accept header");
+        assert_eq!(
+            err(101, &answer(&[("Sec-WebSocket-Protocol", "chat")]), &[]),
+            "Server sent a subprotocol but none was requested"
+        );
+        assert_eq!(
+            err(101, &answer(&[("Sec-WebSocket-Protocol", "x")]), &["chat"]),
+            "Server sent an invalid subprotocol"
+        );
+        assert_eq!(
+            check_answer(
+                101,
+                &answer(&[("Sec-WebSocket-Protocol", "chat")]),
+                key,
+                &["a", "chat"]
+            ),
+            Ok(Some("chat".to_string()))
+        );
+        assert!(err(
+            101,
+            &answer(&[("Sec-WebSocket-Extensions", "permessage-deflate")]),
+            &[]
+        )
+        .contains("Extensions"));
+    }
+}
