@@ -570,6 +570,8 @@ enum ChunkState {
     Size { size: u64, digits: u32 },
     /// In `;extension`, `len` bytes so far.
     Extension { size: u64, len: usize },
+    /// Whitespace after the size: only `;` may follow (BWS, RFC 9112 §7.1.1).
+    SizeBws { size: u64 },
     /// Saw the CR ending the size line.
     SizeLf { size: u64 },
     /// In chunk data, this many bytes left.
@@ -631,6 +633,14 @@ impl ChunkedDecoder {
                     }
                     b';' if digits > 0 => self.state = ChunkState::Extension { size, len: 0 },
                     b'\r' if digits > 0 => self.state = ChunkState::SizeLf { size },
+                    b' ' | b'\t' if digits > 0 => self.state = ChunkState::SizeBws { size },
+                    _ => return Err(ParseError::BadChunkSize),
+                },
+                // `chunk-ext = *( BWS ";" ...)`: RFC 9110 §5.6.3 says recipients MUST accept
+                // this "bad" whitespace; nothing else may follow the size and a space.
+                ChunkState::SizeBws { size } => match b {
+                    b' ' | b'\t' => {}
+                    b';' => self.state = ChunkState::Extension { size, len: 0 },
                     _ => return Err(ParseError::BadChunkSize),
                 },
                 ChunkState::Extension { size, len } => match b {
@@ -1252,7 +1262,7 @@ mod tests {
 
     #[test]
     fn chunked_bodies_decode_however_they_are_split() {
-        let wire = b"5\r\nhello\r\nA;name=value\r\n, chunked!\r\n0\r\nX-T: 1\r\n\r\nNEXT";
+        let wire = b"5\r\nhello\r\nA \t;name=value\r\n, chunked!\r\n0\r\nX-T: 1\r\n\r\nNEXT";
         for piece in 1..=wire.len() {
             let (body, used) = dechunk(wire, piece).unwrap();
             assert_eq!(body, b"hello, chunked!", "piece {piece}");
@@ -1273,7 +1283,8 @@ mod tests {
             (b"zz\r\nhello\r\n0\r\n\r\n", BadChunkSize),
             (b"\r\n", BadChunkSize),
             (b"5 \r\nhello\r\n0\r\n\r\n", BadChunkSize),
-            (b"5 ;a=b\r\nhello\r\n0\r\n\r\n", BadChunkSize),
+            (b"5 \t\r\nhello\r\n0\r\n\r\n", BadChunkSize),
+            (b"5 6\r\nhello\r\n0\r\n\r\n", BadChunkSize),
             (b"5\rxhello\r\n0\r\n\r\n", BadChunkSize),
             (
                 b"ffffffffffffffffff\r\nhello\r\n0\r\n\r\n",

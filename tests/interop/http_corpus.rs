@@ -794,6 +794,15 @@ pub fn corpus() -> Vec<Case> {
             closed(&[200]),
             "chunk extensions are skipped to the CRLF, not parsed",
         ),
+        // RFC 9112 §7.1.1 puts BWS before the `;`, and RFC 9110 §5.6.3 says a recipient MUST
+        // accept it; Node refuses it.
+        Case::differs(
+            "whitespace before a chunk extension",
+            chunked(b"5 \t;a=b\r\nhello\r\n0\r\n\r\n"),
+            open(&[200]),
+            closed(&[200]),
+            "BWS before ; is accepted, as RFC 9110 requires",
+        ),
         // ── Pipelining (RFC 9112 §9.3.2) ──
         Case::same(
             "two pipelined requests",
