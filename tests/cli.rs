@@ -15,6 +15,7 @@ const BINARIES: &[&str] = &[
     "udp-client",
     "http-server",
     "ws-server",
+    "ws-client",
 ];
 
 /// The servers, which all take `--exit-after N` (N >= 1).

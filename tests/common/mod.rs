@@ -117,9 +117,8 @@ impl Running {
         }
     }
 
-    /// Reads the first stdout line, a listening line, and returns the port at its end
-    /// (`server start listen port 8124 !`, `http://127.0.0.1:1337/`,
-    /// `{ address: '127.0.0.1', family: 'IPv4', port: 41234 }`, ...).
+    /// Reads the first stdout line, a listening line, and returns the port in it (see
+    /// [`port_in`]).
     pub fn listening_port(&mut self) -> u16 {
         let line = self.next_out();
         port_in(&line).unwrap_or_else(|| panic!("no port in the listening line {line:?}"))
@@ -182,18 +181,24 @@ fn next(rx: &Receiver<String>, out: &[String], err: &[String], name: &str) -> St
     }
 }
 
-/// The port number that ends a listening line, before any of ` !`, `/`, `}`.
+/// The port in a listening line: the last number that follows a `:` or a space
+/// (`server start listen port 8124 !`, `http://127.0.0.1:1337/`,
+/// `ws://[::1]:12010/updates`, `{ address: '127.0.0.1', family: 'IPv4', port: 41234 }`).
 pub fn port_in(line: &str) -> Option<u16> {
-    let trimmed = line.trim_end_matches([' ', '!', '/', '}']);
-    let digits: String = trimmed
-        .chars()
-        .rev()
-        .take_while(char::is_ascii_digit)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    digits.parse().ok()
+    let bytes = line.as_bytes();
+    let mut port = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i > start && start > 0 && matches!(bytes[start - 1], b':' | b' ') {
+            port = line[start..i].parse().ok().or(port);
+        }
+        i = i.max(start + 1);
+    }
+    port
 }
 
 /// Runs a binary to completion with a deadline.

@@ -1,0 +1,230 @@
+//! The notes' section 构建WebSocket服务 on the real binaries: `ws-server`'s handshake answers
+//! (101 and every refusal), the demo page, `ws-client` against `ws-server`, and the events in
+//! the trace. The frame-level rules are in `tests/ws_conformance.rs`.
+
+mod common;
+
+use common::{run, Running, DEADLINE};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+fn server(extra: &[&str]) -> (Running, u16) {
+    let mut args = vec!["--port", "0"];
+    args.extend_from_slice(extra);
+    let mut server = Running::bin("ws-server", &args);
+    let port = server.listening_port();
+    assert_eq!(
+        server.out[0],
+        format!("WebSocket server listening at ws://127.0.0.1:{port}/updates")
+    );
+    (server, port)
+}
+
+/// Sends `request` and returns the answer's head, through the empty line.
+fn ask(port: u16, request: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            return String::from_utf8_lossy(&got[..end + 4]).into_owned();
+        }
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "EOF before the head ended: {got:?}");
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+
+fn upgrade(extra: &str) -> String {
+    format!(
+        "GET /updates HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
+    )
+}
+
+#[test]
+fn the_handshake_answers_101_with_rfc_6455_s_accept_key() {
+    let (_server, port) = server(&[]);
+    let head = ask(port, &upgrade(""));
+    assert_eq!(
+        head,
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+    );
+}
+
+#[test]
+fn subprotocols_and_extensions_are_negotiated() {
+    let (_server, port) = server(&["--protocol", "chat,superchat"]);
+    let head = ask(
+        port,
+        &upgrade("Sec-WebSocket-Protocol: x, superchat, chat\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"),
+    );
+    assert!(
+        head.contains("\r\nSec-WebSocket-Protocol: superchat\r\n"),
+        "{head}"
+    );
+    assert!(
+        !head.contains("Extensions"),
+        "permessage-deflate is declined: {head}"
+    );
+    let head = ask(port, &upgrade(""));
+    assert!(
+        !head.contains("Sec-WebSocket-Protocol"),
+        "none offered, none answered: {head}"
+    );
+}
+
+#[test]
+fn every_bad_handshake_gets_a_4xx_never_a_200() {
+    let (_server, port) = server(&["--origin", "http://ok.example"]);
+    let ok = "Origin: http://ok.example\r\n";
+    let cases = [
+        (upgrade(ok).replace("GET", "POST"), "400 Bad Request", None),
+        (
+            upgrade(ok).replace("HTTP/1.1\r\n", "HTTP/1.0\r\n"),
+            "400 Bad Request",
+            None,
+        ),
+        (
+            upgrade(ok).replace("Version: 13", "Version: 8"),
+            "426 Upgrade Required",
+            Some("Sec-WebSocket-Version: 13"),
+        ),
+        (
+            upgrade(ok).replace("Sec-WebSocket-Version: 13\r\n", ""),
+            "426 Upgrade Required",
+            Some("Sec-WebSocket-Version: 13"),
+        ),
+        (upgrade(ok).replace(KEY, "AAAA"), "400 Bad Request", None),
+        (
+            upgrade("Origin: http://evil.example\r\n"),
+            "403 Forbidden",
+            None,
+        ),
+        (
+            "GET /updates HTTP/1.1\r\nHost: t\r\n\r\n".to_string(),
+            "426 Upgrade Required",
+            Some("Upgrade: websocket"),
+        ),
+        (
+            upgrade(ok).replace("Connection: Upgrade", "Connection: keep-alive"),
+            "426 Upgrade Required",
+            Some("Upgrade: websocket"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n".to_string(),
+            "400 Bad Request",
+            None,
+        ),
+    ];
+    for (request, status, field) in cases {
+        let head = ask(port, &request);
+        assert!(
+            head.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+            "{request:?} → {head}"
+        );
+        if let Some(field) = field {
+            assert!(
+                head.contains(&format!("\r\n{field}\r\n")),
+                "{request:?} → {head}"
+            );
+        }
+    }
+    let head = ask(port, &upgrade(ok));
+    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+}
+
+#[test]
+fn get_slash_serves_the_self_contained_demo_page() {
+    let (_server, port) = server(&[]);
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut page = String::new();
+    stream.read_to_string(&mut page).unwrap();
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"));
+    assert!(page.contains("new WebSocket(url)"));
+    assert!(page.contains("'ws://' + location.host + '/updates'"));
+    assert!(page.contains("bufferedAmount === 0"));
+    // Self-contained: no other request (no src=, no href= to fetch).
+    assert!(!page.contains("src=") && !page.contains("href="), "{page}");
+    assert!(!page.contains("console.error"));
+}
+
+#[test]
+fn ws_client_against_ws_server_prints_each_reply_and_closes_with_1000() {
+    let (mut server, port) = server(&["--exit-after", "1"]);
+    let url = format!("ws://127.0.0.1:{port}/updates");
+    let client = run(
+        "ws-client",
+        &["--url", &url, "--message", "hi there", "--count", "3"],
+    );
+    assert!(client.status.success(), "{client:?}");
+    assert_eq!(client.out, ["hi there", "hi there", "hi there"]);
+    assert_eq!(
+        client.err.first().map(String::as_str),
+        Some(format!("[ws] open 127.0.0.1:{port}").as_str())
+    );
+    assert_eq!(
+        client.err.last().map(String::as_str),
+        Some(format!("[ws] close 127.0.0.1:{port} 1000").as_str())
+    );
+    // The server saw the same conversation, and exits after its one connection.
+    server.wait_err(|l| l.starts_with("[ws] open "));
+    let message = server.wait_err(|l| l.starts_with("[ws] message "));
+    assert!(message.ends_with(" text 8 bytes"), "{message}");
+    server.wait_err(|l| l.starts_with("[ws] close ") && l.ends_with(" 1000"));
+    let server = server.finish();
+    assert!(server.status.success());
+    assert_eq!(
+        server.err.last().map(String::as_str),
+        Some("[http] close server")
+    );
+}
+
+#[test]
+fn ws_client_over_ipv6_and_with_host_and_port_flags() {
+    let mut server = Running::bin("ws-server", &["--host", "::1", "--port", "0"]);
+    let port = server.listening_port();
+    assert_eq!(
+        server.out[0],
+        format!("WebSocket server listening at ws://[::1]:{port}/updates")
+    );
+    let client = run(
+        "ws-client",
+        &["--url", &format!("ws://[::1]:{port}/x"), "--quiet"],
+    );
+    assert_eq!(client.out, ["hello"]);
+    let client = run(
+        "ws-client",
+        &["--host", "::1", "--port", &port.to_string(), "--quiet"],
+    );
+    assert_eq!(client.out, ["hello"]);
+}
+
+#[test]
+fn ws_client_failures_are_one_clear_line() {
+    let client = run("ws-client", &["--url", "ws://127.0.0.1:1/"]);
+    assert_eq!(
+        (client.status.code(), client.err.as_slice()),
+        (
+            Some(1),
+            &["Error: connect ECONNREFUSED 127.0.0.1:1".to_string()][..]
+        )
+    );
+    // An HTTP server that is not a WebSocket server.
+    let mut http = Running::bin("http-server", &["--port", "0", "--quiet"]);
+    let port = http.listening_port();
+    let client = run("ws-client", &["--url", &format!("ws://127.0.0.1:{port}/")]);
+    assert_eq!(client.status.code(), Some(1));
+    assert_eq!(client.err, ["Error: Unexpected server response: 200"]);
+    let client = run("ws-client", &["--url", "wss://127.0.0.1/"]);
+    assert_eq!(client.status.code(), Some(2));
+    assert!(client.err[0].starts_with("error: wss:// needs TLS"));
+}
