@@ -10,7 +10,7 @@
 //! | 构建TCP服务: 什么是TCP, 服务器事件, 连接事件, Nagle | [`tcp`] | `tcp-server`, `tcp-client`, `nagle` |
 //! | 构建UDP服务 | [`udp`] | `udp-server`, `udp-client` |
 //! | 构建HTTP服务: 报文, 模块, 请求, 响应, 服务事件 | [`http`] | `http-server` |
-//! | 构建WebSocket服务: 握手, 数据传输 | [`ws`] | (to come) |
+//! | 构建WebSocket服务: 握手, 数据传输 | [`ws`] | `ws-server`, `ws-client` |
 //!
 //! And the pieces every binary shares:
 //!

@@ -35,8 +35,8 @@
 //!    |  TCP FIN, the server's first (RFC 6455 §7.1.1)           |
 //! ```
 //!
-//! Everything in this module is a pure function over bytes or strings, with no sockets, so it
-//! is tested exhaustively (RFC test vectors, every split point, a fuzz test) without a network:
+//! The protocol pieces are pure functions over bytes or strings, with no sockets, so they are
+//! tested exhaustively (RFC test vectors, every split point, a fuzz test) without a network:
 //!
 //! - [`sha1`] and [`base64`]: the two transforms of the accept key, written here because the
 //!   crate is std only;
@@ -45,8 +45,15 @@
 //! - [`frame`]: RFC 6455 §5: headers parsed and encoded, masking, close payloads and codes;
 //! - [`utf8`]: text messages checked as their bytes arrive, failing at the first bad byte.
 //!
-//! The connection (messages out of frames, the closing handshake, `Open`/`Message`/`Ping`/
-//! `Pong`/`Close`/`Error` events) and the server and client built on HTTP come next.
+//! On top of them, the parts that touch a socket:
+//!
+//! - [`server`]: the handshake's server side, in the HTTP server's `upgrade` event;
+//! - [`client`]: the handshake's client side;
+//! - [`connection`]: a connection after the handshake — messages out of frames, the rules
+//!   with their close codes, the close handshake — as `Open`/`Message`/`Ping`/`Pong`/`Error`/
+//!   `Close` events.
+//!
+//! `docs/websocket.md` tells the story with the pictures.
 
 pub mod base64;
 pub mod client;
