@@ -427,7 +427,10 @@ impl WebSocket {
         let max = self.options.max_message;
         let too_big = Stop::Violation(Violation::MessageTooBig { max });
         loop {
-            match parse_header(self.inbox.available(), self.role, max as u64) {
+            // The limit is for messages; a control frame (at most 125 bytes) is never held
+            // to it, however small it is.
+            let frame_max = (max as u64).max(MAX_CONTROL_PAYLOAD);
+            match parse_header(self.inbox.available(), self.role, frame_max) {
                 Ok(Some(header)) => {
                     self.check_sequence(&header)?;
                     // A fragment may only be as long as what is left of the allowance.
