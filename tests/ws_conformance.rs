@@ -1851,6 +1851,45 @@ fn case_9_x_message_limit_1009_on_the_header() {
     client.expect_close(1009);
 }
 
+/// The limit is on messages: control frames (at most 125 bytes each) are not messages and are
+/// not judged by it, however small it is. Under `--max-message-bytes 10`, a ping of 11-125
+/// bytes is answered by its pong, alone or between the fragments of a message at the limit.
+#[test]
+fn case_9_x_pings_are_not_held_to_the_message_limit() {
+    let server = Server::start(&["--max-message-bytes", "10"]);
+    let mut client = server.client();
+    client.send_frame(true, TEXT, b"0123456789");
+    client.expect(TEXT, b"0123456789");
+    client.send_frame(true, PING, b"0123456789");
+    client.expect(PONG, b"0123456789");
+    for len in [11, 125] {
+        let payload = binary_payload(len, 3);
+        client.send_frame(true, PING, &payload);
+        client.expect(PONG, &payload);
+    }
+    let mut bytes = client.frame(false, BINARY, b"01234");
+    bytes.extend(client.frame(true, PING, &binary_payload(100, 0)));
+    bytes.extend(client.frame(true, CONT, b"56789"));
+    client.send(&bytes);
+    client.expect(PONG, &binary_payload(100, 0));
+    client.expect(BINARY, b"0123456789");
+    client.close_normally();
+}
+
+/// The same for a close frame: under `--max-message-bytes 10`, a close whose code and reason
+/// come to 11-125 bytes is a normal close, answered with its code.
+#[test]
+fn case_9_x_close_reasons_are_not_held_to_the_message_limit() {
+    let server = Server::start(&["--max-message-bytes", "10"]);
+    for reason in [&b"8 bytes!"[..], b"9 bytes!!", &ascii_payload(123)] {
+        let mut client = server.client();
+        let close = client.close_frame(4000, reason);
+        client.send(&close);
+        eprintln!("a close of {} bytes", reason.len() + 2);
+        client.expect_close(4000);
+    }
+}
+
 /// A peer that sends a fragment and then nothing, TCP open, holds up no one else.
 #[test]
 fn others_a_silent_peer_does_not_hold_up_other_connections() {
