@@ -96,14 +96,7 @@ impl Server {
         let mut args = vec!["--port", "0", "--quiet"];
         args.extend_from_slice(extra);
         let mut process = Running::bin("ws-server", &args);
-        // `WebSocket server listening at ws://127.0.0.1:PORT/updates` (common's
-        // `listening_port` wants the port at the end of the line).
-        let line = process.next_out();
-        let port: u16 = line
-            .strip_prefix("WebSocket server listening at ws://127.0.0.1:")
-            .and_then(|rest| rest.strip_suffix("/updates"))
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("not the listening line: {line:?}"));
+        let port = process.listening_port();
         Server {
             _process: process,
             port,
