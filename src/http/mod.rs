@@ -20,11 +20,17 @@
 //!
 //! `docs/http.md` has the annotated messages, the framing rules and the limits.
 
+pub mod agent;
+pub mod client;
 pub mod message;
 pub mod request;
 pub mod response;
 pub mod server;
 
+pub use agent::Agent;
+pub use client::{
+    request, ClientError, ClientEvent, ClientRequest, IncomingMessage, RequestOptions,
+};
 pub use request::Request;
 pub use response::Response;
 pub use server::{Handler, Limits, Server, ServerOptions};
