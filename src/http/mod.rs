@@ -9,7 +9,10 @@
 //! - HTTP模块 (the http module): [`server`], a TCP server whose connections carry messages;
 //! - HTTP请求 (the request): [`request`], Node's `req`;
 //! - HTTP响应 (the response): [`response`], Node's `res`;
-//! - HTTP服务事件 (the server's events): [`server::Handler`], one method per Node event.
+//! - HTTP服务事件 (the server's events): [`server::Handler`], one method per Node event; the
+//!   client's events: [`client::ClientEvent`];
+//! - HTTP代理, both readings: the book's `http.Agent`, [`agent`], the pool that the client
+//!   ([`client`], Node's `http.request`) takes its connections from.
 //!
 //! ```text
 //!   client                                              server
@@ -28,9 +31,7 @@ pub mod response;
 pub mod server;
 
 pub use agent::Agent;
-pub use client::{
-    request, ClientError, ClientEvent, ClientRequest, IncomingMessage, RequestOptions,
-};
+pub use client::{ClientError, ClientEvent, ClientRequest, IncomingMessage, RequestOptions};
 pub use request::Request;
 pub use response::Response;
 pub use server::{Handler, Limits, Server, ServerOptions};
