@@ -7,7 +7,13 @@ mod common;
 use common::run;
 
 /// Every binary of the crate.
-const BINARIES: &[&str] = &["tcp-server", "tcp-client", "nagle", "http-server"];
+const BINARIES: &[&str] = &[
+    "tcp-server",
+    "tcp-client",
+    "nagle",
+    "http-server",
+    "http-client",
+];
 
 /// The servers, which all take `--exit-after N` (N >= 1).
 const SERVERS: &[&str] = &["tcp-server", "http-server"];
