@@ -13,10 +13,11 @@ const BINARIES: &[&str] = &[
     "nagle",
     "http-server",
     "http-client",
+    "http-proxy",
 ];
 
 /// The servers, which all take `--exit-after N` (N >= 1).
-const SERVERS: &[&str] = &["tcp-server", "http-server"];
+const SERVERS: &[&str] = &["tcp-server", "http-server", "http-proxy"];
 
 #[test]
 fn help_prints_usage_every_flag_and_an_example_and_exits_0() {

@@ -12,7 +12,8 @@
 //! - HTTP服务事件 (the server's events): [`server::Handler`], one method per Node event; the
 //!   client's events: [`client::ClientEvent`];
 //! - HTTP代理, both readings: the book's `http.Agent`, [`agent`], the pool that the client
-//!   ([`client`], Node's `http.request`) takes its connections from.
+//!   ([`client`], Node's `http.request`) takes its connections from; and a forward proxy,
+//!   [`proxy`], built on the server's `request` and `connect` events.
 //!
 //! ```text
 //!   client                                              server
@@ -26,6 +27,7 @@
 pub mod agent;
 pub mod client;
 pub mod message;
+pub mod proxy;
 pub mod request;
 pub mod response;
 pub mod server;
