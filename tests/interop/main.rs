@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod http_client;
 mod tcp;
 
 use common::Running;
