@@ -486,10 +486,8 @@ impl ClientRequest {
         }
         match self.lease()?.connection().write_all(&wire) {
             Ok(()) => Ok(()),
-            Err(e) if self.can_retry() => {
-                let _ = e;
-                self.retry()
-            }
+            // The server closed the reused connection before our bytes arrived.
+            Err(_) if self.can_retry() => self.retry(),
             Err(e) => {
                 self.lease = None;
                 Err(ClientError::Io(NodeError::syscall("write", &e)))
