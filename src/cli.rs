@@ -14,6 +14,18 @@
 //! assert_eq!(args.host(), "127.0.0.1");
 //! ```
 //!
+//! A flag may also have a one-letter alias (`-H`, as curl's), and a [`Kind::List`] flag may be
+//! given many times, each value kept in order:
+//!
+//! ```
+//! use netnotes::cli::{Command, Kind};
+//! let cmd = Command::new("demo", "a demo")
+//!     .flag("header", Kind::List, None, "'NAME: VALUE'", "a field to send")
+//!     .alias('H');
+//! let args = cmd.parse(["-H", "A: 1", "--header=B: 2", "-HC: 3"]).unwrap().unwrap();
+//! assert_eq!(args.all("header"), ["A: 1", "B: 2", "C: 3"]);
+//! ```
+//!
 //! The rules it enforces: `--flag value` or `--flag=value`; `--help` prints the help on stdout
 //! and exits 0; anything wrong (unknown flag, missing value, a port outside 0-65535, a count of
 //! 0, an empty text) prints `error: ...` and the usage line on stderr and exits 2. A runtime
@@ -37,6 +49,9 @@ pub enum Kind {
     Count,
     /// A whole number from 0 up (`--gap-us 0`).
     Number,
+    /// Non-empty text that may be given many times; every value is kept, in order
+    /// (`-H 'A: 1' -H 'B: 2'`). Read them with [`Args::all`].
+    List,
 }
 
 /// One flag: its name without the dashes, its kind, its default, the name of its value in the
@@ -48,6 +63,8 @@ pub struct Flag {
     default: Option<&'static str>,
     metavar: &'static str,
     help: &'static str,
+    /// A one-letter alias (`-H`), if any.
+    short: Option<char>,
 }
 
 /// A binary's command line: its name, what it does, its flags and one example.
@@ -112,7 +129,17 @@ impl Command {
             default,
             metavar,
             help,
+            short: None,
         });
+        self
+    }
+
+    /// Gives the flag added last a one-letter alias: `-H value` (or `-Hvalue`) then means
+    /// `--header value`.
+    pub fn alias(mut self, short: char) -> Command {
+        if let Some(flag) = self.flags.last_mut() {
+            flag.short = Some(short);
+        }
         self
     }
 
@@ -164,10 +191,14 @@ impl Command {
     pub fn usage(&self) -> String {
         let mut usage = format!("usage: {}", self.name);
         for flag in &self.flags {
+            let short = flag.short.map(|c| format!("-{c}|")).unwrap_or_default();
             if flag.kind == Kind::Switch {
-                usage.push_str(&format!(" [--{}]", flag.name));
+                usage.push_str(&format!(" [{short}--{}]", flag.name));
             } else {
-                usage.push_str(&format!(" [--{} {}]", flag.name, flag.metavar));
+                usage.push_str(&format!(" [{short}--{} {}]", flag.name, flag.metavar));
+            }
+            if flag.kind == Kind::List {
+                usage.push_str("...");
             }
         }
         usage.push_str(" [--help]");
@@ -184,10 +215,11 @@ impl Command {
             self.usage()
         );
         let left = |flag: &Flag| {
+            let short = flag.short.map(|c| format!("-{c}, ")).unwrap_or_default();
             if flag.kind == Kind::Switch {
-                format!("--{}", flag.name)
+                format!("{short}--{}", flag.name)
             } else {
-                format!("--{} {}", flag.name, flag.metavar)
+                format!("{short}--{} {}", flag.name, flag.metavar)
             }
         };
         let width = self
@@ -201,6 +233,9 @@ impl Command {
             help.push_str(&format!("  {:<width$}  {}", left(flag), flag.help));
             if let Some(default) = flag.default {
                 help.push_str(&format!(" (default {default})"));
+            }
+            if flag.kind == Kind::List {
+                help.push_str(" (may be repeated)");
             }
             help.push('\n');
         }
@@ -223,19 +258,11 @@ impl Command {
         let mut parsed = Args::default();
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
-            let Some(body) = arg.strip_prefix("--") else {
-                return Err(CliError(format!("unexpected argument '{arg}'")));
+            let (flag, inline) = match self.find_flag(&arg)? {
+                Some(found) => found,
+                None => return Ok(None), // --help
             };
-            let (name, inline) = match body.split_once('=') {
-                Some((name, value)) => (name, Some(value.to_string())),
-                None => (body, None),
-            };
-            if name == "help" {
-                return Ok(None);
-            }
-            let Some(flag) = self.flags.iter().find(|f| f.name == name) else {
-                return Err(CliError(format!("unknown flag '--{name}'")));
-            };
+            let name = flag.name;
             let value = if flag.kind == Kind::Switch {
                 if inline.is_some() {
                     return Err(CliError(format!("--{name} takes no value")));
@@ -251,7 +278,9 @@ impl Command {
                 };
                 check(flag, &text)?
             };
-            parsed.values.retain(|(n, _)| *n != flag.name);
+            if flag.kind != Kind::List {
+                parsed.values.retain(|(n, _)| *n != flag.name);
+            }
             parsed.values.push((flag.name, value));
         }
         for flag in &self.flags {
@@ -262,6 +291,39 @@ impl Command {
             }
         }
         Ok(Some(parsed))
+    }
+
+    /// The flag an argument names, and its value if it came inline (`--port=1`, `-Hvalue`).
+    /// `Ok(None)` is `--help`.
+    fn find_flag(&self, arg: &str) -> Result<Option<(&Flag, Option<String>)>, CliError> {
+        let unexpected = || CliError(format!("unexpected argument '{arg}'"));
+        if let Some(body) = arg.strip_prefix("--") {
+            let (name, inline) = match body.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_string())),
+                None => (body, None),
+            };
+            if name == "help" {
+                return Ok(None);
+            }
+            return match self.flags.iter().find(|f| f.name == name) {
+                Some(flag) => Ok(Some((flag, inline))),
+                None => Err(CliError(format!("unknown flag '--{name}'"))),
+            };
+        }
+        // A one-letter alias: `-H value`, or `-Hvalue`.
+        let mut chars = arg.strip_prefix('-').ok_or_else(unexpected)?.chars();
+        let letter = chars.next().ok_or_else(unexpected)?;
+        let flag = self
+            .flags
+            .iter()
+            .find(|f| f.short == Some(letter))
+            .ok_or_else(unexpected)?;
+        let rest = chars.as_str();
+        match (rest.is_empty(), flag.kind) {
+            (true, _) => Ok(Some((flag, None))),
+            (false, Kind::Switch) => Err(unexpected()),
+            (false, _) => Ok(Some((flag, Some(rest.to_string())))),
+        }
     }
 
     /// Parses this process's arguments, as the contract says: `--help` prints the help and
@@ -295,7 +357,7 @@ fn check(flag: &Flag, text: &str) -> Result<Value, CliError> {
     };
     match flag.kind {
         Kind::Switch => Ok(Value::Switch),
-        Kind::Text | Kind::Host => {
+        Kind::Text | Kind::Host | Kind::List => {
             let bare = crate::addr::unbracket(text);
             if bare.is_empty() {
                 Err(CliError(format!("--{name} must not be empty")))
@@ -327,6 +389,18 @@ impl Args {
             Some(Value::Text(text)) => Some(text),
             _ => None,
         }
+    }
+
+    /// Every value of a [`Kind::List`] flag, in the order given (empty if none).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.values
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .filter_map(|(_, v)| match v {
+                Value::Text(text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// A number flag's value, if given or defaulted.
@@ -447,6 +521,54 @@ mod tests {
         assert_eq!(err(&["--message="]), "--message must not be empty");
         assert_eq!(err(&["--host", "[]"]), "--host must not be empty");
         assert_eq!(err(&["--quiet=yes"]), "--quiet takes no value");
+    }
+
+    fn with_list() -> Command {
+        demo()
+            .flag("header", Kind::List, None, "'NAME: VALUE'", "a field")
+            .alias('H')
+    }
+
+    #[test]
+    fn a_list_flag_keeps_every_value_in_order_under_either_name() {
+        let args = with_list()
+            .parse([
+                "-H",
+                "A: 1",
+                "--port",
+                "1",
+                "--header=B: 2",
+                "-HC: 3",
+                "-H",
+                "-x",
+            ])
+            .unwrap()
+            .unwrap();
+        assert_eq!(args.all("header"), ["A: 1", "B: 2", "C: 3", "-x"]);
+        assert_eq!(args.port(), 1);
+        let none = with_list().parse(Vec::<String>::new()).unwrap().unwrap();
+        assert!(none.all("header").is_empty());
+        assert!(none.text("header").is_none());
+    }
+
+    #[test]
+    fn short_aliases_are_checked_like_long_flags() {
+        let err = |args: &[&str]| {
+            with_list()
+                .parse(args.iter().copied())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(err(&["-H"]), "--header needs a value ('NAME: VALUE')");
+        assert_eq!(err(&["-H", ""]), "--header must not be empty");
+        assert_eq!(err(&["-X", "1"]), "unexpected argument '-X'");
+        assert_eq!(err(&["-"]), "unexpected argument '-'");
+        let help = with_list().help();
+        assert!(help.contains("-H, --header 'NAME: VALUE'"), "{help}");
+        assert!(help.contains("(may be repeated)"), "{help}");
+        assert!(with_list()
+            .usage()
+            .contains(" [-H|--header 'NAME: VALUE']..."));
     }
 
     #[test]

@@ -14,12 +14,20 @@ const BINARIES: &[&str] = &[
     "udp-server",
     "udp-client",
     "http-server",
+    "http-client",
+    "http-proxy",
     "ws-server",
     "ws-client",
 ];
 
 /// The servers, which all take `--exit-after N` (N >= 1).
-const SERVERS: &[&str] = &["tcp-server", "udp-server", "http-server", "ws-server"];
+const SERVERS: &[&str] = &[
+    "tcp-server",
+    "udp-server",
+    "http-server",
+    "http-proxy",
+    "ws-server",
+];
 
 #[test]
 fn help_prints_usage_every_flag_and_an_example_and_exits_0() {

@@ -20,7 +20,10 @@
 //!   bytes broke ([`ParseError`]);
 //! - [`RequestHead::framing`] decides how the body is delimited (RFC 9112 §6.3);
 //! - [`ChunkedDecoder`] decodes a chunked body as its bytes arrive;
-//! - [`status_head`], [`reason_phrase`], [`http_date`] and [`chunk_header`] build responses.
+//! - [`status_head`], [`reason_phrase`], [`http_date`] and [`chunk_header`] build responses;
+//! - the other direction, for the client ([`super::client`]): [`find_response_head`],
+//!   [`parse_response_head`] into a [`ResponseHead`], [`ResponseHead::framing`] (RFC 9112 §6.3
+//!   for responses) and [`request_head`]. One field parser serves both directions.
 //!
 //! The rules are strict where a lenient reading could let one request hide inside another
 //! (request smuggling): a bare LF, a space before a colon, two `Content-Length`s, or
@@ -124,6 +127,10 @@ pub enum ParseError {
     MissingChunkTerminator,
     /// The body is longer than the server's maximum: `413`.
     BodyTooLarge,
+    /// A response that does not begin with `HTTP/` (a client read something that is not HTTP).
+    ExpectedHttp,
+    /// A status line whose code is not three digits after one space (RFC 9112 §4).
+    BadStatus,
 }
 
 impl ParseError {
@@ -162,6 +169,8 @@ impl fmt::Display for ParseError {
             ParseError::ChunkSizeOverflow => "chunk size overflows",
             ParseError::MissingChunkTerminator => "chunk data not followed by CRLF",
             ParseError::BodyTooLarge => "body too large",
+            ParseError::ExpectedHttp => "response does not begin with HTTP/",
+            ParseError::BadStatus => "malformed status line",
         })
     }
 }
@@ -366,6 +375,17 @@ pub fn find_head(buf: &[u8], from: usize, max_bytes: usize) -> Result<HeadScan, 
         start += 2;
     }
     check_method_prefix(&buf[start..])?;
+    scan_to_empty_line(buf, start, from, max_bytes)
+}
+
+/// The part of [`find_head`] and [`find_response_head`] that does not care about the start
+/// line: look for CRLF CRLF from `from.max(start)` on, refusing bare LFs and long heads.
+fn scan_to_empty_line(
+    buf: &[u8],
+    start: usize,
+    from: usize,
+    max_bytes: usize,
+) -> Result<HeadScan, ParseError> {
     for i in from.max(start)..buf.len() {
         if buf[i] == b'\n' {
             if i == 0 || buf[i - 1] != b'\r' {
@@ -948,6 +968,245 @@ pub fn http_date(time: SystemTime) -> String {
     )
 }
 
+// ---------------------------------------------------------------------------------------------
+// The other direction: responses as a client reads them, requests as a client writes them.
+// ---------------------------------------------------------------------------------------------
+
+/// A parsed response head: the status line and the fields, in arrival order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// The version of the status line.
+    pub version: Version,
+    /// The status code, three digits (`200`); Node accepts any, `999` included, and so do we.
+    pub status: u16,
+    /// The reason phrase as sent (may be empty: it means nothing, RFC 9112 §4).
+    pub reason: String,
+    /// The fields, as [`RequestHead::fields`] holds them: names as sent, values trimmed,
+    /// bytes above 0x7F read as Latin-1.
+    pub fields: Vec<(String, String)>,
+}
+
+/// How a response body is delimited (RFC 9112 §6.3): a response has one more way than a
+/// request, the body that ends when the server closes the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseFraming {
+    /// No body: `HEAD`, 1xx, 204, 304, or a 2xx to `CONNECT` (the bytes after it belong to
+    /// the tunnel).
+    None,
+    /// Exactly this many bytes (`Content-Length`).
+    Length(u64),
+    /// Chunked (`Transfer-Encoding` ending in `chunked`).
+    Chunked,
+    /// Everything until the server closes the connection: no length given, or a
+    /// `Transfer-Encoding` that does not end in `chunked`. The connection cannot be reused.
+    UntilClose,
+}
+
+impl ResponseHead {
+    /// Every value of the field `name` (case-insensitive), in order.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of the field `name` (case-insensitive).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a comma-separated field (`Connection`) holds `token`, in any case.
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.values(name)
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
+    }
+
+    /// Whether the server keeps the connection open after this response (RFC 9112 §9.3):
+    /// `Connection: close` ends it; HTTP/1.1 keeps it otherwise; HTTP/1.0 only with
+    /// `Connection: keep-alive`. (A close-delimited body ends it too: see
+    /// [`ResponseFraming::UntilClose`].)
+    pub fn keep_alive(&self) -> bool {
+        if self.has_token("connection", "close") {
+            return false;
+        }
+        match self.version {
+            Version::Http11 => true,
+            Version::Http10 => self.has_token("connection", "keep-alive"),
+        }
+    }
+
+    /// How the body of this response to a `method` request is delimited (RFC 9112 §6.3):
+    ///
+    /// 1. `HEAD`, 1xx, 204 and 304 have none, whatever the fields say;
+    /// 2. a 2xx to `CONNECT` has none: the connection is a tunnel from here on;
+    /// 3. `Transfer-Encoding` ending in `chunked`: chunked; ending in anything else: until
+    ///    the close. With `Content-Length` beside it, an error (Node's parser refuses it, since
+    ///    two lengths are how responses are smuggled);
+    /// 4. `Content-Length`: that many bytes (twice, or not `1*DIGIT`: an error);
+    /// 5. otherwise until the server closes the connection.
+    ///
+    /// ```
+    /// use netnotes::http::message::{parse_response_head, ResponseFraming};
+    /// let head = parse_response_head(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 100).unwrap();
+    /// assert_eq!(head.framing("GET"), Ok(ResponseFraming::Length(5)));
+    /// assert_eq!(head.framing("HEAD"), Ok(ResponseFraming::None));
+    /// ```
+    pub fn framing(&self, method: &str) -> Result<ResponseFraming, ParseError> {
+        if bodiless(method, self.status) || (method == "CONNECT" && self.status / 100 == 2) {
+            return Ok(ResponseFraming::None);
+        }
+        let has_te = self.values("transfer-encoding").next().is_some();
+        let lengths: Vec<&str> = self.values("content-length").collect();
+        if has_te {
+            if !lengths.is_empty() {
+                return Err(ParseError::ContentLengthWithTransferEncoding);
+            }
+            let last = self
+                .values("transfer-encoding")
+                .flat_map(|v| v.split(','))
+                .map(|c| c.trim_matches([' ', '\t']))
+                .filter(|c| !c.is_empty())
+                .last();
+            return Ok(match last {
+                Some(c) if c.eq_ignore_ascii_case("chunked") => ResponseFraming::Chunked,
+                _ => ResponseFraming::UntilClose,
+            });
+        }
+        match lengths.as_slice() {
+            [] => Ok(ResponseFraming::UntilClose),
+            [one] => parse_content_length(one).map(ResponseFraming::Length),
+            _ => Err(ParseError::DuplicateContentLength),
+        }
+    }
+}
+
+/// Looks for the end of a response head in `buf`, as [`find_head`] does for a request
+/// (resuming at `from`, refusing bare LFs and heads over `max_bytes`), and fails as soon as
+/// the first bytes cannot be `HTTP/`: a server that answers with something else is reported
+/// at once, not after the read timeout. Empty lines before the status line are skipped, as
+/// Node's parser skips them.
+///
+/// ```
+/// use netnotes::http::message::{find_response_head, HeadScan, ParseError};
+/// let buf = b"HTTP/1.1 204 No Content\r\n\r\n";
+/// assert_eq!(find_response_head(buf, 0, 16384), Ok(HeadScan::Complete { start: 0, end: 27 }));
+/// assert_eq!(find_response_head(b"HTT", 0, 16384), Ok(HeadScan::Incomplete { resume: 3 }));
+/// assert_eq!(find_response_head(b"hello", 0, 16384), Err(ParseError::ExpectedHttp));
+/// ```
+pub fn find_response_head(
+    buf: &[u8],
+    from: usize,
+    max_bytes: usize,
+) -> Result<HeadScan, ParseError> {
+    let mut start = 0;
+    while buf[start..].starts_with(b"\r\n") {
+        start += 2;
+    }
+    let line = &buf[start..];
+    let seen = line.len().min(5);
+    if line != b"\r" && line[..seen] != b"HTTP/"[..seen] {
+        return Err(ParseError::ExpectedHttp);
+    }
+    scan_to_empty_line(buf, start, from, max_bytes)
+}
+
+/// Parses a complete response head (as [`find_response_head`] delimits it).
+///
+/// `status-line = HTTP-version SP status-code SP [ reason-phrase ]` (RFC 9112 §4); like Node,
+/// the space before an empty reason may be missing (`HTTP/1.1 200`).
+///
+/// ```
+/// use netnotes::http::message::{parse_response_head, Version};
+/// let head = parse_response_head(b"HTTP/1.1 404 Not Found\r\nX-A: 1\r\n\r\n", 100).unwrap();
+/// assert_eq!((head.version, head.status, head.reason.as_str()), (Version::Http11, 404, "Not Found"));
+/// assert_eq!(head.value("x-a"), Some("1"));
+/// ```
+pub fn parse_response_head(head: &[u8], max_fields: usize) -> Result<ResponseHead, ParseError> {
+    let lines = head.strip_suffix(b"\r\n").unwrap_or(head);
+    let mut lines = lines
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let (version, status, reason) = parse_status_line(lines.next().unwrap_or(b""))?;
+    let mut fields = Vec::new();
+    for line in lines {
+        if fields.len() == max_fields {
+            return Err(ParseError::TooManyFields);
+        }
+        fields.push(parse_field_line(line)?);
+    }
+    Ok(ResponseHead {
+        version,
+        status,
+        reason,
+        fields,
+    })
+}
+
+fn parse_status_line(line: &[u8]) -> Result<(Version, u16, String), ParseError> {
+    if !line.starts_with(b"HTTP/") {
+        return Err(ParseError::ExpectedHttp);
+    }
+    let (version, rest) = match line.iter().position(|&b| b == b' ') {
+        Some(space) => (&line[..space], &line[space + 1..]),
+        None => return Err(ParseError::BadVersion),
+    };
+    let version = match version {
+        b"HTTP/1.1" => Version::Http11,
+        b"HTTP/1.0" => Version::Http10,
+        _ => return Err(ParseError::BadVersion),
+    };
+    let (code, reason) = match rest.get(3) {
+        None => (rest, &b""[..]),
+        Some(b' ') => (&rest[..3], &rest[4..]),
+        Some(_) => return Err(ParseError::BadStatus),
+    };
+    if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
+        return Err(ParseError::BadStatus);
+    }
+    // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+    if !reason
+        .iter()
+        .all(|&b| b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80)
+    {
+        return Err(ParseError::BadStatus);
+    }
+    let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    let reason = reason.iter().map(|&b| char::from(b)).collect();
+    Ok((version, status, reason))
+}
+
+/// A request head as a client writes it: the request line, the fields in the order given,
+/// the empty line.
+///
+/// ```
+/// use netnotes::http::message::request_head;
+/// assert_eq!(
+///     request_head("GET", "/", &[("Host", "localhost:1337")]),
+///     "GET / HTTP/1.1\r\nHost: localhost:1337\r\n\r\n"
+/// );
+/// ```
+pub fn request_head<N: AsRef<str>, V: AsRef<str>>(
+    method: &str,
+    target: &str,
+    fields: &[(N, V)],
+) -> String {
+    let mut head = format!("{method} {target} HTTP/1.1\r\n");
+    for (name, value) in fields {
+        head.push_str(name.as_ref());
+        head.push_str(": ");
+        head.push_str(value.as_ref());
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    head
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1373,6 +1632,149 @@ mod tests {
         assert_eq!(chunk_header(12), "c\r\n");
         assert!(bodiless("HEAD", 200) && bodiless("GET", 204) && bodiless("GET", 304));
         assert!(bodiless("GET", 100) && !bodiless("GET", 200));
+    }
+
+    fn response(bytes: &[u8]) -> Result<ResponseHead, ParseError> {
+        match find_response_head(bytes, 0, MAX_HEADER_BYTES)? {
+            HeadScan::Complete { start, end } => {
+                parse_response_head(&bytes[start..end], MAX_HEADERS)
+            }
+            HeadScan::Incomplete { .. } => panic!("incomplete head: {bytes:?}"),
+        }
+    }
+
+    #[test]
+    fn status_lines() {
+        use ParseError::*;
+        type Case = (&'static [u8], Result<(u16, &'static str), ParseError>);
+        let cases: &[Case] = &[
+            (b"HTTP/1.1 200 OK\r\n\r\n", Ok((200, "OK"))),
+            (b"HTTP/1.0 404 Not  Found\r\n\r\n", Ok((404, "Not  Found"))),
+            (b"HTTP/1.1 200\r\n\r\n", Ok((200, ""))),
+            (b"HTTP/1.1 200 \r\n\r\n", Ok((200, ""))),
+            (b"HTTP/1.1 999 Odd\r\n\r\n", Ok((999, "Odd"))),
+            (b"\r\nHTTP/1.1 200 OK\r\n\r\n", Ok((200, "OK"))),
+            (b"HTTP/1.1 caf\xe9\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1 20 OK\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1 2000 OK\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1  200 OK\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1 2x0 OK\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1 200 O\x01K\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.2 200 OK\r\n\r\n", Err(BadVersion)),
+            (b"HTTP/1.1\r\n\r\n", Err(BadVersion)),
+        ];
+        for (bytes, expected) in cases {
+            let got = response(bytes).map(|h| (h.status, h.reason));
+            let got = got.as_ref().map(|(s, r)| (*s, r.as_str())).map_err(|e| *e);
+            assert_eq!(&got, expected, "{}", String::from_utf8_lossy(bytes));
+        }
+        let head = response(b"HTTP/1.1 200 OK\r\nX-L: caf\xe9\r\n\r\n").unwrap();
+        assert_eq!(head.value("x-l"), Some("café"));
+    }
+
+    #[test]
+    fn what_is_not_http_is_refused_from_its_first_bytes() {
+        let scan = |bytes: &[u8]| find_response_head(bytes, 0, MAX_HEADER_BYTES);
+        for fine in [&b""[..], b"H", b"HTTP", b"HTTP/", b"\r", b"\r\n", b"\r\nHT"] {
+            assert!(
+                matches!(scan(fine), Ok(HeadScan::Incomplete { .. })),
+                "{fine:?}"
+            );
+        }
+        for bad in [
+            &b"garbage\r\n\r\n"[..],
+            b"x",
+            b"HTTX/1.1",
+            b"http/1.1",
+            b"\r\nX",
+            b" HTTP/",
+        ] {
+            assert_eq!(scan(bad), Err(ParseError::ExpectedHttp), "{bad:?}");
+        }
+        assert_eq!(
+            scan(b"HTTP/1.1 200 OK\nX: 1\r\n\r\n"),
+            Err(ParseError::BareLineFeed)
+        );
+        let mut long = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
+        long.resize(MAX_HEADER_BYTES + 1, b'a');
+        assert_eq!(scan(&long), Err(ParseError::HeadTooLarge));
+    }
+
+    #[test]
+    fn response_field_rules_are_the_request_s() {
+        use ParseError::*;
+        for (field, expected) in [
+            ("X : 1", BadFieldName),
+            (": 1", BadFieldName),
+            ("Xb", MissingColon),
+            (" folded", ObsFold),
+            ("X: a\x01b", BadFieldValue),
+        ] {
+            let bytes = format!("HTTP/1.1 200 OK\r\nA: 1\r\n{field}\r\n\r\n");
+            assert_eq!(response(bytes.as_bytes()), Err(expected), "{field:?}");
+        }
+    }
+
+    #[test]
+    fn response_framing_follows_rfc_9112_section_6_3() {
+        use ResponseFraming::*;
+        let framing = |status: u16, fields: &str, method: &str| {
+            response(format!("HTTP/1.1 {status} X\r\n{fields}\r\n").as_bytes())
+                .unwrap()
+                .framing(method)
+        };
+        let cl = "Content-Length: 5\r\n";
+        let te = "Transfer-Encoding: chunked\r\n";
+        assert_eq!(framing(200, cl, "GET"), Ok(Length(5)));
+        assert_eq!(framing(200, te, "GET"), Ok(Chunked));
+        assert_eq!(framing(200, "", "GET"), Ok(UntilClose));
+        assert_eq!(
+            framing(200, "Transfer-Encoding: gzip\r\n", "GET"),
+            Ok(UntilClose)
+        );
+        assert_eq!(
+            framing(200, "Transfer-Encoding: gzip, chunked\r\n", "GET"),
+            Ok(Chunked)
+        );
+        for (status, method) in [(200, "HEAD"), (204, "GET"), (304, "GET"), (100, "GET")] {
+            assert_eq!(framing(status, cl, method), Ok(None), "{status} {method}");
+            assert_eq!(framing(status, te, method), Ok(None), "{status} {method}");
+        }
+        assert_eq!(framing(200, "", "CONNECT"), Ok(None));
+        assert_eq!(framing(407, cl, "CONNECT"), Ok(Length(5)));
+        assert_eq!(
+            framing(200, &format!("{cl}{te}"), "GET"),
+            Err(ParseError::ContentLengthWithTransferEncoding)
+        );
+        assert_eq!(
+            framing(200, &format!("{cl}{cl}"), "GET"),
+            Err(ParseError::DuplicateContentLength)
+        );
+        assert_eq!(
+            framing(200, "Content-Length: x\r\n", "GET"),
+            Err(ParseError::BadContentLength)
+        );
+    }
+
+    #[test]
+    fn responses_keep_the_connection_by_version_and_connection() {
+        let keep = |bytes: &[u8]| response(bytes).unwrap().keep_alive();
+        assert!(keep(b"HTTP/1.1 200 OK\r\n\r\n"));
+        assert!(!keep(b"HTTP/1.1 200 OK\r\nConnection: x, Close\r\n\r\n"));
+        assert!(!keep(b"HTTP/1.0 200 OK\r\n\r\n"));
+        assert!(keep(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n"));
+    }
+
+    #[test]
+    fn request_heads_as_a_client_writes_them() {
+        assert_eq!(
+            request_head(
+                "POST",
+                "/p",
+                &[("X-B", "2"), ("Host", "h:1"), ("Content-Length", "2")]
+            ),
+            "POST /p HTTP/1.1\r\nX-B: 2\r\nHost: h:1\r\nContent-Length: 2\r\n\r\n"
+        );
     }
 
     #[test]

@@ -9,7 +9,11 @@
 //! - HTTP模块 (the http module): [`server`], a TCP server whose connections carry messages;
 //! - HTTP请求 (the request): [`request`], Node's `req`;
 //! - HTTP响应 (the response): [`response`], Node's `res`;
-//! - HTTP服务事件 (the server's events): [`server::Handler`], one method per Node event.
+//! - HTTP服务事件 (the server's events): [`server::Handler`], one method per Node event; the
+//!   client's events: [`client::ClientEvent`];
+//! - HTTP代理, both readings: the book's `http.Agent`, [`agent`], the pool that the client
+//!   ([`client`], Node's `http.request`) takes its connections from; and a forward proxy,
+//!   [`proxy`], built on the server's `request` and `connect` events.
 //!
 //! ```text
 //!   client                                              server
@@ -20,11 +24,16 @@
 //!
 //! `docs/http.md` has the annotated messages, the framing rules and the limits.
 
+pub mod agent;
+pub mod client;
 pub mod message;
+pub mod proxy;
 pub mod request;
 pub mod response;
 pub mod server;
 
+pub use agent::Agent;
+pub use client::{ClientError, ClientEvent, ClientRequest, IncomingMessage, RequestOptions};
 pub use request::Request;
 pub use response::Response;
 pub use server::{Handler, Limits, Server, ServerOptions};

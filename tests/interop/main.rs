@@ -7,6 +7,7 @@
 mod common;
 
 mod http;
+mod http_client;
 mod tcp;
 mod udp;
 

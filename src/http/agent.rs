@@ -1,0 +1,655 @@
+//! HTTP代理, first reading — `http.Agent`: the client's pool of keep-alive connections.
+//!
+//! In the book, HTTP代理 is the `Agent`: every `http.request` asks it for a connection to the
+//! request's `host:port` (its *origin*). The agent lends an idle keep-alive connection if it
+//! has one, opens a new one if the origin has fewer than `max_sockets` (the book's default:
+//! 5), and otherwise puts the request in that origin's queue until a connection comes back:
+//!
+//! ```text
+//!   Agent (max_sockets = 5)
+//!   ┌──────────────────────────────────────────────────────────────────────────────────┐
+//!   │ origin "localhost:1337"                                                          │
+//!   │   sockets  (lent out, agent.sockets)      ■ ■ ■ ■ ■        5 of 5: the limit     │
+//!   │   free     (idle keep-alive, .freeSockets) (none)                                │
+//!   │   requests (waiting, agent.requests)      #6 → #7 → #8      served first-come,   │
+//!   │                                                             first-served         │
+//!   │ origin "example.com:80"                                                          │
+//!   │   sockets ■   free □ □   requests (none)                                         │
+//!   └──────────────────────────────────────────────────────────────────────────────────┘
+//!
+//!   request ──▶ acquire(origin) ── a free socket that is still open? ── yes ──▶ reuse it
+//!                     │                         │ (closed by the server meanwhile: drop it)
+//!                     │                         no
+//!                     │                         ▼
+//!                     │            fewer than max_sockets lent? ── yes ──▶ connect a new one
+//!                     │                         │ no
+//!                     │                         ▼
+//!                     └──────────────▶ wait in the queue (a ticket; the condvar wakes
+//!                                       every waiter, only the front ticket may take)
+//!   response body read to its end, keep-alive ──▶ release: back to "free", and the queue's
+//!                                                  front ticket is woken (Node's 'free')
+//!   anything else (error, Connection: close, body left unread) ──▶ the connection is closed
+//! ```
+//!
+//! Invariants, kept under the one lock (as ureq's `pool.rs` lists its own):
+//!
+//! - per origin, `active + free.len() <= max_sockets`;
+//! - a ticket is in `queue` only while its thread waits; tickets are served in order;
+//! - a [`Lease`] counts in `active` from `acquire` until it is released or dropped, so a
+//!   connection that fails to open, or a thread that panics, gives its place back.
+//!
+//! Where this differs from Node 20: Node's global agent has `maxSockets: Infinity` and
+//! `keepAlive: true`; the book's Node had 5 and no keep-alive pool. We keep the book's 5 and
+//! keep-alive both, so the pool has something to show. Node reuses the most recently freed
+//! socket first (`scheduling: 'lifo'`), and so do we.
+//!
+//! **Is a free connection still open?** A server closes idle keep-alive connections (ours
+//! after 5 s); its FIN then sits unread in our socket. Before lending a free connection the
+//! agent looks, without waiting: `set_nonblocking(true)`, `peek`, `set_nonblocking(false)`.
+//! `WouldBlock` means open and quiet: lend it. `0` (FIN), bytes nobody asked for, or an error
+//! mean it is finished: drop it. (std has no zero read timeout, and the shortest one,
+//! 1 µs, becomes a whole kernel tick — 1 to 4 ms — on every reuse; non-blocking costs nothing.)
+//! A server may still close it between our look and our request; the client then retries an
+//! idempotent request once on a fresh connection (see `client`).
+
+use crate::addr;
+use crate::error::NodeError;
+use crate::trace::Trace;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The most connections an agent opens to one origin: 5, the figure the book gives for
+/// Node's `http.globalAgent.maxSockets` (Node 20's default is `Infinity`).
+pub const DEFAULT_MAX_SOCKETS: usize = 5;
+
+/// The most idle connections kept per origin: 256, Node's `maxFreeSockets` default. A
+/// connection released past it is closed.
+pub const MAX_FREE_SOCKETS: usize = 256;
+
+/// The most one read takes: 64 KiB, as libuv reads (and as [`crate::tcp::READ_SIZE`]).
+pub const READ_SIZE: usize = 64 * 1024;
+
+/// How long one `write` may wait for a server that does not read: as the server's
+/// `SEND_TIMEOUT`, so a stuck peer cannot hold a client thread for ever.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One client connection: a `TcpStream` and where it goes.
+///
+/// The client keeps the stream itself (not a [`crate::tcp::Socket`]) because the pool must
+/// look at an idle connection without waiting, and a tunnel ([`super::client::Upgraded`])
+/// hands the stream to two threads; both need the `TcpStream`.
+#[derive(Debug)]
+pub struct Connection {
+    stream: TcpStream,
+    remote: SocketAddr,
+    /// The read timeout the kernel has now, to skip needless syscalls.
+    read_wait: Option<Duration>,
+}
+
+impl Connection {
+    /// `net.connect({ host, port })`: resolves `host` and tries each address in order; the
+    /// first that accepts wins. Each attempt waits at most `timeout` (`None`: the kernel's).
+    ///
+    /// Fails as Node words it: `getaddrinfo ENOTFOUND host`, or the last address's
+    /// `connect ECONNREFUSED 127.0.0.1:1337`.
+    pub fn connect(
+        host: &str,
+        port: u16,
+        timeout: Option<Duration>,
+    ) -> Result<Connection, NodeError> {
+        let mut failure = NodeError::lookup(host);
+        for remote in addr::resolve(host, port)? {
+            let attempt = match timeout {
+                Some(t) => TcpStream::connect_timeout(&remote, t),
+                None => TcpStream::connect(remote),
+            };
+            match attempt.and_then(|s| s.set_write_timeout(Some(SEND_TIMEOUT)).map(|_| s)) {
+                Ok(stream) => {
+                    return Ok(Connection {
+                        stream,
+                        remote,
+                        read_wait: None,
+                    })
+                }
+                Err(err) => failure = NodeError::at("connect", &err, remote),
+            }
+        }
+        Err(failure)
+    }
+
+    /// The server's address (`socket.remoteAddress`).
+    pub fn remote_address(&self) -> SocketAddr {
+        self.remote
+    }
+
+    /// Our end (`socket.localPort` tells connections apart).
+    pub fn local_address(&self) -> io::Result<SocketAddr> {
+        self.stream.local_addr()
+    }
+
+    /// One read of up to [`READ_SIZE`] bytes, appended to `buf`, waiting at most `wait`.
+    /// `Ok(0)`: the server closed. A wait that runs out is `WouldBlock` or `TimedOut`.
+    pub fn read_into(&mut self, buf: &mut Vec<u8>, wait: Option<Duration>) -> io::Result<usize> {
+        if wait != self.read_wait {
+            self.stream
+                .set_read_timeout(wait.filter(|w| !w.is_zero()))?;
+            self.read_wait = wait;
+        }
+        let old_len = buf.len();
+        buf.resize(old_len + READ_SIZE, 0);
+        let result = loop {
+            match self.stream.read(&mut buf[old_len..]) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        buf.truncate(old_len + *result.as_ref().unwrap_or(&0));
+        result
+    }
+
+    /// Writes all of `data` (each `write` waits at most [`SEND_TIMEOUT`]).
+    pub fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.stream.write_all(data)
+    }
+
+    /// Whether an idle connection can carry another request: nothing arrived on it, not even
+    /// the server's FIN. Looks without waiting (see the module docs).
+    pub fn still_open(&self) -> bool {
+        if self.stream.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut byte = [0u8; 1];
+        let open =
+            matches!(self.stream.peek(&mut byte), Err(e) if e.kind() == ErrorKind::WouldBlock);
+        open && self.stream.set_nonblocking(false).is_ok()
+    }
+
+    /// The stream itself, for a connection that has left HTTP (`upgrade`, `connect`).
+    pub fn into_stream(self) -> TcpStream {
+        self.stream
+    }
+}
+
+/// What the agent has counted since it was made: the pool made visible.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgentStats {
+    /// Connections opened.
+    pub opened: u64,
+    /// Requests that got a free connection instead of a new one.
+    pub reused: u64,
+    /// Free connections found closed by the server, and dropped unused.
+    pub stale: u64,
+    /// The most requests that waited at once in one origin's queue.
+    pub longest_queue: usize,
+}
+
+/// `http.Agent`: a pool of keep-alive connections per origin, at most `max_sockets` each,
+/// with a first-come, first-served queue. Cheap to clone: clones share one pool.
+///
+/// ```no_run
+/// use netnotes::http::agent::Agent;
+/// let agent = Agent::new(5);
+/// let lease = agent.acquire("localhost", 1337).unwrap(); // may wait in the queue
+/// assert_eq!(agent.sockets(), [("localhost:1337".to_string(), 1)]);
+/// drop(lease); // not released: the connection is closed and its place freed
+/// ```
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pool: Arc<Pool>,
+}
+
+#[derive(Debug)]
+struct Pool {
+    max_sockets: usize,
+    trace: Trace,
+    state: Mutex<State>,
+    /// Signalled whenever a place frees up (a release, a drop, a failed connect) or the
+    /// queue's front moves: every waiter wakes and checks whether it is its turn.
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    origins: BTreeMap<String, Origin>,
+    next_ticket: u64,
+    stats: AgentStats,
+}
+
+#[derive(Debug, Default)]
+struct Origin {
+    /// Connections lent out now (Node's `agent.sockets[name].length`).
+    active: usize,
+    /// Idle keep-alive connections, most recently freed last (`agent.freeSockets[name]`).
+    free: Vec<Connection>,
+    /// Tickets of the requests waiting, oldest first (`agent.requests[name]`).
+    queue: VecDeque<u64>,
+}
+
+/// How [`Agent::take`] served a request.
+enum Grant {
+    Free(Connection),
+    Open,
+}
+
+impl Agent {
+    /// An agent that opens at most `max_sockets` connections per origin (at least 1).
+    pub fn new(max_sockets: usize) -> Agent {
+        Agent::with_trace(max_sockets, Trace::off("http"))
+    }
+
+    /// As [`Agent::new`], tracing the pool's own event, `free` (a connection back in the
+    /// pool), and dropped stale connections.
+    pub fn with_trace(max_sockets: usize, trace: Trace) -> Agent {
+        Agent {
+            pool: Arc::new(Pool {
+                max_sockets: max_sockets.max(1),
+                trace,
+                state: Mutex::new(State::default()),
+                changed: Condvar::new(),
+            }),
+        }
+    }
+
+    /// `agent.maxSockets`.
+    pub fn max_sockets(&self) -> usize {
+        self.pool.max_sockets
+    }
+
+    /// The name of an origin, as the pool keys it: `host:port` (Node's key also ends with the
+    /// local address, `localhost:1337:`, empty here).
+    pub fn origin(host: &str, port: u16) -> String {
+        format!("{}:{port}", addr::unbracket(host))
+    }
+
+    /// Lends a connection to `host:port`: a free one that is still open, else a new one if
+    /// the origin has room, else waits in the origin's queue for its turn. Fails only if a
+    /// new connection cannot be opened.
+    pub fn acquire(&self, host: &str, port: u16) -> Result<Lease, NodeError> {
+        self.acquire_with(host, port, None)
+    }
+
+    /// As [`Agent::acquire`], with a time limit on each connection attempt.
+    pub fn acquire_with(
+        &self,
+        host: &str,
+        port: u16,
+        connect_timeout: Option<Duration>,
+    ) -> Result<Lease, NodeError> {
+        let key = Agent::origin(host, port);
+        let grant = self.take(&key);
+        let lease = |connection, reused| Lease {
+            pool: Some(Arc::clone(&self.pool)),
+            key: key.clone(),
+            connection: Some(connection),
+            reused,
+        };
+        match grant {
+            Grant::Free(connection) => Ok(lease(connection, true)),
+            Grant::Open => match Connection::connect(host, port, connect_timeout) {
+                Ok(connection) => {
+                    self.pool.lock().stats.opened += 1;
+                    Ok(lease(connection, false))
+                }
+                Err(err) => {
+                    self.pool.give_back(&key);
+                    Err(err)
+                }
+            },
+        }
+    }
+
+    /// Takes a place for `key`: at once if nobody waits and there is a free connection or
+    /// room, else after waiting in the queue.
+    fn take(&self, key: &str) -> Grant {
+        let pool = &self.pool;
+        let mut state = pool.lock();
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        let mut queued = false;
+        loop {
+            let State { origins, stats, .. } = &mut *state;
+            let origin = origins.entry(key.to_string()).or_default();
+            let my_turn = origin.queue.front().is_none_or(|&t| t == ticket);
+            if my_turn {
+                if let Some(grant) = pool.serve(origin, stats) {
+                    if queued {
+                        origin.queue.pop_front();
+                        // The next in line may be served too (two places freed at once).
+                        pool.changed.notify_all();
+                    }
+                    return grant;
+                }
+            }
+            if !queued {
+                origin.queue.push_back(ticket);
+                queued = true;
+                stats.longest_queue = stats.longest_queue.max(origin.queue.len());
+            }
+            state = pool
+                .changed
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// `agent.sockets`: connections lent out now, per origin (origins with none left out).
+    pub fn sockets(&self) -> Vec<(String, usize)> {
+        self.count(|o| o.active)
+    }
+
+    /// `agent.freeSockets`: idle keep-alive connections, per origin.
+    pub fn free_sockets(&self) -> Vec<(String, usize)> {
+        self.count(|o| o.free.len())
+    }
+
+    /// `agent.requests`: requests waiting for a connection, per origin.
+    pub fn requests(&self) -> Vec<(String, usize)> {
+        self.count(|o| o.queue.len())
+    }
+
+    fn count(&self, what: impl Fn(&Origin) -> usize) -> Vec<(String, usize)> {
+        self.pool
+            .lock()
+            .origins
+            .iter()
+            .map(|(key, origin)| (key.clone(), what(origin)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// What the agent has counted so far.
+    pub fn stats(&self) -> AgentStats {
+        self.pool.lock().stats
+    }
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every update under this lock is a few integer and Vec operations that cannot
+        // panic half-way, so a poisoned lock still guards a consistent state.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A free connection that is still open, or room for a new one; counts it as lent.
+    fn serve(&self, origin: &mut Origin, stats: &mut AgentStats) -> Option<Grant> {
+        while let Some(connection) = origin.free.pop() {
+            if connection.still_open() {
+                origin.active += 1;
+                stats.reused += 1;
+                return Some(Grant::Free(connection));
+            }
+            stats.stale += 1;
+            self.trace.emit(
+                "stale",
+                Some(connection.remote_address()),
+                format_args!("closed by the server while free"),
+            );
+        }
+        if origin.active + origin.free.len() < self.max_sockets {
+            origin.active += 1;
+            return Some(Grant::Open);
+        }
+        None
+    }
+
+    /// A lent place comes back without a connection (closed, or never opened).
+    fn give_back(&self, key: &str) {
+        let mut state = self.lock();
+        if let Some(origin) = state.origins.get_mut(key) {
+            origin.active = origin.active.saturating_sub(1);
+        }
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// A lent connection comes back for reuse (Node's agent `free` event).
+    fn put_back(&self, key: &str, connection: Connection) {
+        let mut state = self.lock();
+        let origin = state.origins.entry(key.to_string()).or_default();
+        origin.active = origin.active.saturating_sub(1);
+        if origin.free.len() < MAX_FREE_SOCKETS {
+            self.trace.emit(
+                "free",
+                Some(connection.remote_address()),
+                format_args!("{key}"),
+            );
+            origin.free.push(connection);
+        }
+        drop(state);
+        self.changed.notify_all();
+    }
+}
+
+/// A connection lent by an [`Agent`] (or opened alone, without one). Released with
+/// [`Lease::release`] once its response has been read to the end, it goes back to the pool;
+/// dropped, it is closed and its place freed — the safe default, as in ureq's pool, for a
+/// connection whose state is unknown.
+#[derive(Debug)]
+pub struct Lease {
+    pool: Option<Arc<Pool>>,
+    key: String,
+    connection: Option<Connection>,
+    reused: bool,
+}
+
+impl Lease {
+    /// A connection of its own, outside any pool (Node's `agent: false`).
+    pub fn unpooled(connection: Connection) -> Lease {
+        Lease {
+            pool: None,
+            key: String::new(),
+            connection: Some(connection),
+            reused: false,
+        }
+    }
+
+    /// Whether this connection carried a request before (Node's `req.reusedSocket`).
+    pub fn reused(&self) -> bool {
+        self.reused
+    }
+
+    /// The connection.
+    pub fn connection(&mut self) -> &mut Connection {
+        self.connection
+            .as_mut()
+            .expect("a Lease holds its connection until release or drop")
+    }
+
+    /// Replaces the connection with a fresh one to the same origin, keeping the place in
+    /// the pool: for the one retry of a request whose reused connection turned out closed.
+    /// On failure the lease is gone (its place given back) and the error says why.
+    pub fn reconnect(
+        mut self,
+        host: &str,
+        port: u16,
+        timeout: Option<Duration>,
+    ) -> Result<Lease, NodeError> {
+        self.connection = None; // the dead one is closed first
+        let fresh = Connection::connect(host, port, timeout)?;
+        if let Some(pool) = &self.pool {
+            pool.lock().stats.opened += 1;
+        }
+        self.connection = Some(fresh);
+        self.reused = false;
+        Ok(self)
+    }
+
+    /// Gives the connection back for reuse (keep-alive); without a pool it is closed.
+    pub fn release(mut self) {
+        if let (Some(pool), Some(connection)) = (self.pool.take(), self.connection.take()) {
+            pool.put_back(&self.key, connection);
+        }
+    }
+
+    /// Takes the connection out of the pool for good (an upgrade, a tunnel): its place is
+    /// freed, the connection is the caller's.
+    pub fn detach(mut self) -> Connection {
+        let connection = self
+            .connection
+            .take()
+            .expect("a Lease holds its connection until release or drop");
+        if let Some(pool) = self.pool.take() {
+            pool.give_back(&self.key);
+        }
+        connection
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            self.connection = None;
+            pool.give_back(&self.key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::Instant;
+
+    /// A listener that accepts every connection and keeps it (in a channel) until the test
+    /// ends; counts what it accepted.
+    fn listener() -> (u16, mpsc::Receiver<TcpStream>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if tx.send(stream).is_err() {
+                    break;
+                }
+            }
+        });
+        (port, rx)
+    }
+
+    fn until(what: &str, done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_released_connection_is_lent_again_and_a_dropped_one_is_not() {
+        let (port, accepted) = listener();
+        let agent = Agent::new(5);
+        let first = agent.acquire("127.0.0.1", port).unwrap();
+        assert!(!first.reused());
+        let origin = format!("127.0.0.1:{port}");
+        assert_eq!(agent.sockets(), [(origin.clone(), 1)]);
+        first.release();
+        assert_eq!(agent.sockets(), []);
+        assert_eq!(agent.free_sockets(), [(origin.clone(), 1)]);
+        let again = agent.acquire("127.0.0.1", port).unwrap();
+        assert!(again.reused());
+        drop(again);
+        assert_eq!(agent.free_sockets(), []);
+        let fresh = agent.acquire("127.0.0.1", port).unwrap();
+        assert!(!fresh.reused());
+        assert_eq!(
+            agent.stats(),
+            AgentStats {
+                opened: 2,
+                reused: 1,
+                stale: 0,
+                longest_queue: 0
+            }
+        );
+        drop(fresh);
+        for _ in 0..2 {
+            assert!(accepted.recv_timeout(Duration::from_secs(10)).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_free_connection_the_server_closed_is_dropped_not_lent() {
+        let (port, accepted) = listener();
+        let agent = Agent::new(5);
+        let lease = agent.acquire("127.0.0.1", port).unwrap();
+        let server_side = accepted.recv().unwrap();
+        lease.release();
+        drop(server_side); // the server closes the idle connection: FIN
+        let probe = Connection::connect("127.0.0.1", port, None).unwrap();
+        let _probe_server = accepted.recv().unwrap();
+        assert!(probe.still_open(), "an open, quiet connection is reusable");
+        // Wait (bounded) until our end has seen the FIN, as a later request would.
+        until("the FIN", || {
+            let state = agent.pool.lock();
+            !state.origins[&format!("127.0.0.1:{port}")].free[0].still_open()
+        });
+        let next = agent.acquire("127.0.0.1", port).unwrap();
+        assert!(!next.reused(), "the closed connection was lent");
+        assert_eq!(agent.stats().stale, 1);
+        assert_eq!(agent.stats().opened, 2);
+    }
+
+    #[test]
+    fn past_max_sockets_requests_wait_and_are_served_in_order() {
+        let (port, _accepted) = listener();
+        let agent = Agent::new(2);
+        let a = agent.acquire("127.0.0.1", port).unwrap();
+        let b = agent.acquire("127.0.0.1", port).unwrap();
+        let origin = format!("127.0.0.1:{port}");
+        let (served_tx, served) = mpsc::channel();
+        let mut waiters = Vec::new();
+        for i in 0..4 {
+            let waiter = agent.clone();
+            let served_tx = served_tx.clone();
+            waiters.push(thread::spawn(move || {
+                let lease = waiter.acquire("127.0.0.1", port).unwrap();
+                served_tx.send(i).unwrap();
+                lease
+            }));
+            // Each waiter is in the queue before the next one starts: the order is known.
+            until("the queue to grow", || {
+                agent.requests() == [(origin.clone(), i + 1)]
+            });
+        }
+        assert_eq!(agent.sockets(), [(origin.clone(), 2)]);
+        // One place at a time: each goes to the front of the queue.
+        a.release();
+        assert_eq!(served.recv().unwrap(), 0);
+        drop(b);
+        assert_eq!(served.recv().unwrap(), 1);
+        let mut leases: Vec<Lease> = Vec::new();
+        for (i, waiter) in waiters.into_iter().enumerate().take(2) {
+            let lease = waiter.join().unwrap();
+            assert_eq!(lease.reused(), i == 0);
+            leases.push(lease);
+        }
+        leases.pop().unwrap().release();
+        assert_eq!(served.recv().unwrap(), 2);
+        leases.pop().unwrap().release();
+        assert_eq!(served.recv().unwrap(), 3);
+        assert_eq!(agent.stats().longest_queue, 4);
+        assert_eq!(agent.requests(), []);
+    }
+
+    #[test]
+    fn a_failed_connect_gives_its_place_back() {
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let agent = Agent::new(1);
+        let err = agent.acquire("127.0.0.1", port).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("connect ECONNREFUSED 127.0.0.1:{port}")
+        );
+        assert_eq!(agent.sockets(), []);
+        assert!(agent.acquire("127.0.0.1", port).is_err(), "no deadlock");
+    }
+}

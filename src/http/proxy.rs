@@ -1,0 +1,601 @@
+//! HTTP代理, second reading — a forward proxy, built on the server's `request` and `connect`
+//! events (HTTP服务事件) and the client's [`Agent`].
+//!
+//! A browser or `curl -x` configured with a proxy sends it every request in absolute form;
+//! the proxy forwards it and relays the answer. For `https://` URLs the client asks for a
+//! tunnel instead (`CONNECT`) and speaks TLS through it, so the proxy sees only bytes:
+//!
+//! ```text
+//!   client (curl -x)                 http-proxy                          origin server
+//!     │ GET http://h:1337/a HTTP/1.1   │                                      │
+//!     │ Proxy-Connection: keep-alive ─▶│ 'request': drop hop-by-hop fields,   │
+//!     │                                │ add Via, take a pooled connection ──▶│ GET /a HTTP/1.1
+//!     │                                │                                      │ Host: h:1337
+//!     │                                │◀── 200, body (any framing) ──────────│ Via: 1.1 netnotes
+//!     │◀─ 200, body framed again ──────│ decode, then frame for this client   │
+//!     │   (chunked on 1.1, until close on 1.0)                                │
+//!     │                                │                                      │
+//!     │ CONNECT h:443 HTTP/1.1 ───────▶│ 'connect': open a TCP connection ───▶│
+//!     │◀─ 200 Connection Established ──│                                      │
+//!     │ ══ bytes (TLS) ═══════════════▶│ one direction per thread ═══════════▶│
+//!     │◀══════════════════════════════ │◀══════════════════════════════════════│
+//!     │ FIN ──────────────────────────▶│ shutdown(Write) ────────────────────▶│ half-close passed on
+//! ```
+//!
+//! **Hop-by-hop fields** (RFC 9110 §7.6.1) describe one connection, not the message:
+//! `Connection` and every field it names, `Keep-Alive`, `Proxy-*` (`Proxy-Connection`,
+//! `Proxy-Authorization`: meant for this proxy), `TE`, `Trailer`, `Transfer-Encoding` and
+//! `Upgrade`. They are removed both ways. The body is decoded from the upstream's framing
+//! and framed again by our own [`Response`], never passed through with its framing
+//! stripped. `Via: 1.1 netnotes` is added both ways (RFC 9110 §7.6.3); a request that
+//! already went through this proxy is refused with `508` instead of looping.
+//!
+//! **Errors**: an upstream that cannot be reached is `502 Bad Gateway`; one silent for the
+//! upstream timeout (30 s) is `504 Gateway Timeout`; a request that is not absolute-form
+//! HTTP (or a `CONNECT` that is not `host:port`) is `400`.
+//!
+//! **Why the proxy binds to loopback.** An *open* proxy — one anybody on the network can
+//! use — relays their traffic under your address: spam, attacks, fetching what your network
+//! can see and they cannot (routers' admin pages, cloud metadata services at 169.254.169.254).
+//! Scanners find open proxies within hours. This one listens on `127.0.0.1` unless told
+//! otherwise, and has no authentication, so never give it a public `--host`.
+
+use super::agent::Agent;
+use super::client::{request, ClientError, ClientEvent, RequestOptions};
+use super::message::{reason_phrase, Framing, RequestHead};
+use super::request::Request;
+use super::response::Response;
+use super::server::Handler;
+use crate::addr;
+use crate::error::NodeError;
+use crate::tcp::Socket;
+use crate::trace::Trace;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+/// How long the upstream may stay silent — to connect, to answer, between two reads — before
+/// the proxy gives up with `504`: 30 s.
+pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the proxy adds to `Via` (RFC 9110 §7.6.3: protocol version, then a pseudonym).
+pub const VIA: &str = "netnotes";
+
+/// The hop-by-hop fields every proxy removes (RFC 9110 §7.6.1), besides `Proxy-*` and
+/// whatever `Connection` names.
+pub const HOP_BY_HOP: [&str; 6] = [
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// How long one write to a tunnel's peer may wait for it to read.
+const TUNNEL_SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How often the tunnel's client side is polled while both directions are open (see
+/// [`tunnel`] for why it is polled at all).
+const TUNNEL_POLL: Duration = Duration::from_millis(5);
+
+/// The bytes of one tunnel read: 64 KiB, as libuv reads.
+const TUNNEL_READ: usize = 64 * 1024;
+
+/// Whether a field is hop-by-hop by name alone (`Connection`'s list aside).
+pub fn is_hop_by_hop(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    HOP_BY_HOP.contains(&name.as_str()) || name.starts_with("proxy-")
+}
+
+/// The fields without the hop-by-hop ones: those of [`HOP_BY_HOP`], `Proxy-*`, and every
+/// field named in `Connection`.
+///
+/// ```
+/// use netnotes::http::proxy::end_to_end;
+/// let fields: Vec<(String, String)> = [("Connection", "X-Hop, close"), ("X-Hop", "1"),
+///     ("Proxy-Connection", "keep-alive"), ("Accept", "*/*")]
+///     .iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+/// assert_eq!(end_to_end(&fields), [("Accept".to_string(), "*/*".to_string())]);
+/// ```
+pub fn end_to_end(fields: &[(String, String)]) -> Vec<(String, String)> {
+    let named: Vec<String> = fields
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+        .flat_map(|(_, v)| v.split(','))
+        .map(|t| t.trim_matches([' ', '\t']).to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    fields
+        .iter()
+        .filter(|(n, _)| !is_hop_by_hop(n) && !named.contains(&n.to_ascii_lowercase()))
+        .cloned()
+        .collect()
+}
+
+/// The parts of an absolute-form target, `http://host[:port][/path?query]` (RFC 9112
+/// §3.2.2): `(host, port, origin-form path)`. Only `http` (an `https` client uses `CONNECT`);
+/// no user info; an IPv6 host in brackets.
+///
+/// ```
+/// use netnotes::http::proxy::absolute_target;
+/// assert_eq!(absolute_target("http://[::1]:8080/a?b"), Some(("::1".to_string(), 8080, "/a?b".to_string())));
+/// assert_eq!(absolute_target("HTTP://example.com"), Some(("example.com".to_string(), 80, "/".to_string())));
+/// assert_eq!(absolute_target("/a"), None);
+/// ```
+pub fn absolute_target(target: &str) -> Option<(String, u16, String)> {
+    let scheme_end = target.find("://")?;
+    if !target[..scheme_end].eq_ignore_ascii_case("http") {
+        return None;
+    }
+    let rest = &target[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let path = match path {
+        "" => "/".to_string(),
+        p if p.starts_with('?') => format!("/{p}"),
+        p => p.to_string(),
+    };
+    let (host, port) = authority_parts(authority, 80)?;
+    Some((host, port, path))
+}
+
+/// The `host:port` of a `CONNECT` (authority-form, RFC 9112 §3.2.3; the port is required).
+///
+/// ```
+/// use netnotes::http::proxy::connect_target;
+/// assert_eq!(connect_target("example.com:443"), Some(("example.com".to_string(), 443)));
+/// assert_eq!(connect_target("[::1]:22"), Some(("::1".to_string(), 22)));
+/// assert_eq!(connect_target("example.com"), None);
+/// ```
+pub fn connect_target(target: &str) -> Option<(String, u16)> {
+    if !target.contains(':') {
+        return None;
+    }
+    authority_parts(target, 0).filter(|(_, port)| *port != 0)
+}
+
+/// `host[:port]` → host (brackets removed) and port (`default` if absent).
+fn authority_parts(authority: &str, default: u16) -> Option<(String, u16)> {
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (host, after) = v6.split_once(']')?;
+        match after {
+            "" => (host, None),
+            p => (host, Some(p.strip_prefix(':')?)),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) if !host.contains(':') => (host, Some(port)),
+            Some(_) => return None, // an IPv6 address without brackets
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None => default,
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok()?,
+        Some(_) => return None,
+    };
+    if host.is_empty() {
+        return None;
+    }
+    Some((host.to_string(), port))
+}
+
+/// Repeated fields joined into one with `, ` (RFC 9110 §5.3), because [`Response`] sets
+/// one value per name. `Set-Cookie` cannot be joined that way (RFC 6265 §3); it is the one
+/// field this proxy cannot relay faithfully until `Response` can append a field.
+fn merge_repeats(fields: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut merged: Vec<(String, String)> = Vec::new();
+    for (name, value) in fields {
+        match merged
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+        {
+            Some((_, joined)) => {
+                joined.push_str(", ");
+                joined.push_str(&value);
+            }
+            None => merged.push((name, value)),
+        }
+    }
+    merged
+}
+
+/// The forward proxy: a [`Handler`] for [`super::Server`].
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    agent: Agent,
+    upstream_timeout: Duration,
+    trace: Trace,
+}
+
+impl Proxy {
+    /// A proxy that forwards through `agent` and waits at most `upstream_timeout` for an
+    /// upstream; it traces its own events (`upstream`, `tunnel`) to `trace`.
+    pub fn new(agent: Agent, upstream_timeout: Duration, trace: Trace) -> Proxy {
+        Proxy {
+            agent,
+            upstream_timeout,
+            trace,
+        }
+    }
+
+    /// Answers an error of ours (`400`, `502`, `504`, `508`) with a short text body.
+    fn refuse(&self, res: &mut Response<'_>, status: u16, why: &str) {
+        self.trace
+            .emit("upstream", None, format_args!("{status} {why}"));
+        let body = format!("{status} {}: {why}\n", reason_phrase(status));
+        let length = body.len().to_string();
+        res.write_head(
+            status,
+            &[("Content-Type", "text/plain"), ("Content-Length", &length)],
+        );
+        let _ = res.end(body.as_bytes());
+    }
+
+    /// Forwards one request and relays the answer. `Err` carries the status to answer with
+    /// when nothing has been relayed yet.
+    fn forward(&self, req: &mut Request<'_>, res: &mut Response<'_>) -> Result<(), (u16, String)> {
+        let head = req.head().clone();
+        let Some((host, port, path)) = absolute_target(&head.target) else {
+            return Err((400, "not an absolute-form http:// target".into()));
+        };
+        if head
+            .values("via")
+            .any(|v| v.split(',').any(|hop| hop.trim().ends_with(VIA)))
+        {
+            return Err((508, "the request came through this proxy already".into()));
+        }
+        let mut options = RequestOptions::new(&host, port);
+        options.method = head.method.clone();
+        options.path = path;
+        options.headers = upstream_fields(&head, &options.host_field());
+        options.agent = Some(self.agent.clone());
+        options.timeout = self.upstream_timeout;
+        options.connect_timeout = Some(self.upstream_timeout);
+        let upstream_error = |e: ClientError| match e {
+            ClientError::Timeout => (504, format!("{host}:{port} did not answer")),
+            ClientError::Connect(e) if e.code() == "ETIMEDOUT" || e.code() == "EAGAIN" => {
+                (504, format!("{e}"))
+            }
+            e => (502, format!("{e}")),
+        };
+        let mut upstream = request(options).map_err(upstream_error)?;
+        // The request body, decoded by our server, goes up framed by our client: with its
+        // Content-Length (kept among the fields), or chunked.
+        if !matches!(head.framing(), Ok(Framing::None)) {
+            let mut buf = vec![0u8; 16 * 1024];
+            loop {
+                let n = req
+                    .read(&mut buf)
+                    .map_err(|e| (400, format!("request body: {e}")))?;
+                if n == 0 {
+                    break;
+                }
+                upstream.write(&buf[..n]).map_err(upstream_error)?;
+            }
+        }
+        upstream.end(b"").map_err(upstream_error)?;
+        let mut answer = loop {
+            match upstream.next_event().map_err(upstream_error)? {
+                ClientEvent::Response(answer) => break answer,
+                ClientEvent::Upgrade(_) | ClientEvent::Connect(_) => {
+                    return Err((502, "the upstream switched protocols".into()))
+                }
+                ClientEvent::Socket { .. }
+                | ClientEvent::Continue
+                | ClientEvent::Information(_) => {}
+            }
+        };
+        let mut fields = merge_repeats(end_to_end(&answer.head().fields));
+        fields.push(("Via".into(), format!("{} {VIA}", answer.http_version())));
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        self.trace.emit(
+            "upstream",
+            None,
+            format_args!("{} {} {}", head.method, head.target, answer.status_code()),
+        );
+        res.write_head(answer.status_code(), &fields);
+        // Decoded here, framed again by `res` for this client: Content-Length if the
+        // upstream gave one, else chunked (HTTP/1.1) or until the close (HTTP/1.0).
+        loop {
+            match answer.next_piece() {
+                Ok(Some(piece)) => {
+                    if res.write(&piece).is_err() {
+                        return Ok(()); // our client went away
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    // Too late for a 502: the head has gone. The body stops short; with a
+                    // Content-Length the client sees it cut, with chunked it cannot (see
+                    // the report on `Response::destroy`).
+                    self.trace
+                        .emit("upstream", None, format_args!("{} {e}", head.target));
+                    return Ok(());
+                }
+            }
+        }
+        let _ = res.end(b"");
+        Ok(())
+    }
+}
+
+/// The fields to send upstream: end-to-end ones only, `Host` from the target (RFC 9112
+/// §3.2.2: a proxy MUST replace it), and `Via`.
+fn upstream_fields(head: &RequestHead, host: &str) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = end_to_end(&head.fields)
+        .into_iter()
+        .filter(|(n, _)| !n.eq_ignore_ascii_case("host"))
+        .collect();
+    fields.insert(0, ("Host".into(), host.to_string()));
+    fields.push(("Via".into(), format!("{} {VIA}", head.version.as_str())));
+    fields
+}
+
+impl Handler for Proxy {
+    fn request(&self, req: &mut Request<'_>, res: &mut Response<'_>) {
+        if let Err((status, why)) = self.forward(req, res) {
+            if !res.headers_sent() {
+                self.refuse(res, status, &why);
+            }
+        }
+    }
+
+    fn wants_connect(&self, _head: &RequestHead) -> bool {
+        true
+    }
+
+    /// `CONNECT host:port`: open a TCP connection, answer `200 Connection Established`, then
+    /// copy bytes both ways until both sides have closed.
+    fn connect(&self, head: RequestHead, mut socket: Socket, rest: Vec<u8>) {
+        let answer = |socket: &Socket, status: u16| {
+            let line = format!(
+                "HTTP/1.1 {status} {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                reason_phrase(status)
+            );
+            let _ = socket.write_all(line.as_bytes(), Some(TUNNEL_SEND_TIMEOUT));
+        };
+        let Some((host, port)) = connect_target(&head.target) else {
+            return answer(&socket, 400);
+        };
+        let upstream = match open(&host, port, self.upstream_timeout) {
+            Ok(stream) => stream,
+            Err(e) => {
+                let status = if e.code() == "ETIMEDOUT" { 504 } else { 502 };
+                self.trace
+                    .emit("upstream", None, format_args!("{status} {e}"));
+                return answer(&socket, status);
+            }
+        };
+        let established = b"HTTP/1.1 200 Connection Established\r\n\r\n";
+        if socket
+            .write_all(established, Some(TUNNEL_SEND_TIMEOUT))
+            .is_err()
+            || (&upstream).write_all(&rest).is_err()
+        {
+            return;
+        }
+        self.trace
+            .emit("tunnel", None, format_args!("{host}:{port} open"));
+        let (up, down) = tunnel(&mut socket, upstream);
+        let up = up + rest.len() as u64;
+        self.trace.emit(
+            "tunnel",
+            None,
+            format_args!("{host}:{port} closed, {up} bytes up, {down} bytes down"),
+        );
+    }
+}
+
+/// Opens a tunnel's upstream: each resolved address in turn, each attempt bounded.
+fn open(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, NodeError> {
+    let mut failure = NodeError::lookup(host);
+    for remote in addr::resolve(host, port)? {
+        match TcpStream::connect_timeout(&remote, timeout) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => failure = NodeError::at("connect", &e, remote),
+        }
+    }
+    Err(failure)
+}
+
+/// What the upstream side of a tunnel reports to the client side.
+enum Down {
+    Data(Vec<u8>),
+    /// The upstream sent FIN (or failed): nothing more will come.
+    End,
+}
+
+/// Copies bytes both ways until both directions have ended; each FIN is passed on as a
+/// half-close (`shutdown(Write)`) on the other connection. Returns the bytes copied up and
+/// down.
+///
+/// One thread per direction, as DESIGN.md allows for a tunnel: this thread carries client →
+/// upstream, a second one upstream → client. The upstream is a plain `TcpStream`, which two
+/// threads may share; the client's side is the server's [`Socket`], which may not be shared
+/// between threads (it caches its timeouts in `Cell`s). So the second thread hands what it
+/// reads to this one over a channel, and this one, while both directions are open, waits on
+/// the client in short slices ([`TUNNEL_POLL`]) to pass those bytes on in between. Once the
+/// client has ended, it simply blocks on the channel. (With a `Socket` that lent its
+/// `&TcpStream`, both threads would block for real; see the report.)
+fn tunnel(client: &mut Socket, upstream: TcpStream) -> (u64, u64) {
+    let upstream = Arc::new(upstream);
+    let (tx, rx) = mpsc::sync_channel::<Down>(4);
+    let reader = Arc::clone(&upstream);
+    let spawned = thread::Builder::new()
+        .name("proxy tunnel".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let mut buf = vec![0u8; TUNNEL_READ];
+            loop {
+                match (&*reader).read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(Down::Data(buf[..n].to_vec())).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            let _ = tx.send(Down::End);
+        });
+    if spawned.is_err() {
+        return (0, 0);
+    }
+    let (mut up, mut down) = (0u64, 0u64);
+    let (mut client_open, mut upstream_open) = (true, true);
+    let mut buf = Vec::new();
+    while client_open || upstream_open {
+        if client_open {
+            let wait = if upstream_open {
+                TUNNEL_POLL
+            } else {
+                TUNNEL_POLL * 200
+            };
+            buf.clear();
+            match client.read_into(&mut buf, Some(wait)) {
+                Ok(0) => {
+                    client_open = false;
+                    let _ = upstream.shutdown(Shutdown::Write); // pass the half-close on
+                }
+                Ok(n) => {
+                    up += n as u64;
+                    if (&*upstream).write_all(&buf).is_err() {
+                        break;
+                    }
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(_) => break, // reset: the tunnel is over
+            }
+        }
+        // Everything the upstream side has queued goes to the client now; once the client
+        // has ended there is nothing else to wait for, so wait here.
+        while upstream_open {
+            let next = if client_open {
+                rx.try_recv().map_err(|e| match e {
+                    TryRecvError::Empty => RecvTimeoutError::Timeout,
+                    TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                })
+            } else {
+                rx.recv_timeout(TUNNEL_POLL * 200)
+            };
+            match next {
+                Ok(Down::Data(bytes)) => {
+                    down += bytes.len() as u64;
+                    if client.write_all(&bytes, Some(TUNNEL_SEND_TIMEOUT)).is_err() {
+                        client_open = false;
+                        upstream_open = false;
+                    }
+                }
+                Ok(Down::End) | Err(RecvTimeoutError::Disconnected) => {
+                    upstream_open = false;
+                    client.end(); // pass the half-close on
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+            }
+        }
+    }
+    // Both closed (or one failed): closing the upstream also ends the reader thread.
+    let _ = upstream.shutdown(Shutdown::Both);
+    drain(rx);
+    (up, down)
+}
+
+/// Lets the reader thread finish its last send, if it is blocked in one.
+fn drain(rx: Receiver<Down>) {
+    while rx.recv_timeout(Duration::from_millis(100)).is_ok() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn hop_by_hop_fields_go_and_the_ones_connection_names_too() {
+        let all = fields(&[
+            ("Host", "a"),
+            ("Connection", "keep-alive, X-Secret"),
+            ("Keep-Alive", "timeout=5"),
+            ("Proxy-Connection", "keep-alive"),
+            ("Proxy-Authorization", "Basic eA=="),
+            ("TE", "trailers"),
+            ("Trailer", "X-T"),
+            ("Transfer-Encoding", "chunked"),
+            ("Upgrade", "websocket"),
+            ("x-secret", "1"),
+            ("Accept", "*/*"),
+            ("Content-Length", "3"),
+        ]);
+        assert_eq!(
+            end_to_end(&all),
+            fields(&[("Host", "a"), ("Accept", "*/*"), ("Content-Length", "3")])
+        );
+    }
+
+    #[test]
+    fn absolute_targets() {
+        let t = |s: &str| absolute_target(s);
+        let some = |h: &str, p: u16, path: &str| Some((h.to_string(), p, path.to_string()));
+        assert_eq!(t("http://h:1337/a?b=1"), some("h", 1337, "/a?b=1"));
+        assert_eq!(t("http://h?x"), some("h", 80, "/?x"));
+        assert_eq!(t("http://127.0.0.1:8/"), some("127.0.0.1", 8, "/"));
+        for bad in [
+            "/a",
+            "https://h/",
+            "http://",
+            "http://u@h/",
+            "http://h:x/",
+            "http://h:/",
+            "http://h:99999/",
+            "http://::1/",
+            "http://[::1/",
+            "ftp://h/",
+        ] {
+            assert_eq!(t(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn connect_targets_need_a_port() {
+        assert_eq!(connect_target("h:0"), None);
+        assert_eq!(connect_target("[::1]"), None);
+        assert_eq!(connect_target(":443"), None);
+        assert_eq!(connect_target("h:443"), Some(("h".to_string(), 443)));
+    }
+
+    #[test]
+    fn repeats_are_joined_for_a_response_that_sets_one_value_per_name() {
+        let merged = merge_repeats(fields(&[("A", "1"), ("B", "x"), ("a", "2")]));
+        assert_eq!(merged, fields(&[("A", "1, 2"), ("B", "x")]));
+    }
+
+    #[test]
+    fn upstream_fields_replace_host_and_add_via() {
+        let head = RequestHead {
+            method: "GET".into(),
+            target: "http://h:1/".into(),
+            version: super::super::message::Version::Http10,
+            fields: fields(&[("Host", "wrong"), ("Proxy-Connection", "x"), ("A", "1")]),
+        };
+        assert_eq!(
+            upstream_fields(&head, "h:1"),
+            fields(&[("Host", "h:1"), ("A", "1"), ("Via", "1.0 netnotes")])
+        );
+    }
+}

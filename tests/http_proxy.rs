@@ -1,0 +1,324 @@
+//! The forward proxy (HTTP代理, second reading), tested on the real `http-proxy` with raw
+//! clients and raw upstreams written here: what reaches the upstream (hop-by-hop fields
+//! gone, `Host` replaced, `Via` added, bodies framed again), what reaches the client, the
+//! `CONNECT` tunnel with its half-closes, and the error answers 400, 502, 504 and 508.
+
+mod common;
+
+use common::{Running, DEADLINE};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Starts `http-proxy --port 0` with extra flags.
+fn proxy(extra: &[&str]) -> (Running, u16) {
+    let mut args = vec!["--port", "0"];
+    args.extend_from_slice(extra);
+    let mut proxy = Running::bin("http-proxy", &args);
+    let port = proxy.listening_port();
+    assert_eq!(
+        proxy.out[0],
+        format!("Proxy listening at http://127.0.0.1:{port}/")
+    );
+    (proxy, port)
+}
+
+/// Reads one request as an upstream sees it: the head, then a `Content-Length` body or a
+/// chunked one (up to its last chunk and empty trailer).
+fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    let mut read_until = |buf: &mut Vec<u8>, end: &[u8]| {
+        while !buf.ends_with(end) {
+            match stream.read(&mut byte) {
+                Ok(1) => buf.push(byte[0]),
+                _ => return false,
+            }
+        }
+        true
+    };
+    if !read_until(&mut buf, b"\r\n\r\n") {
+        return None;
+    }
+    let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+    if head.contains("transfer-encoding: chunked") {
+        read_until(&mut buf, b"\r\n0\r\n\r\n").then_some(buf)
+    } else {
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |v| v.trim().parse().unwrap_or(0));
+        let start = buf.len();
+        buf.resize(start + length, 0);
+        stream.read_exact(&mut buf[start..]).ok()?;
+        Some(buf)
+    }
+}
+
+/// An upstream that takes one request, reports it, answers `answer` and closes (or, with
+/// `None`, says nothing and holds the connection).
+fn upstream(answer: Option<&'static [u8]>) -> (u16, Receiver<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let request = read_request(&mut stream).unwrap_or_default();
+        let _ = tx.send(request);
+        match answer {
+            Some(bytes) => {
+                let _ = stream.write_all(bytes);
+            }
+            None => {
+                let _ = stream.set_read_timeout(Some(DEADLINE));
+                let _ = stream.read(&mut [0u8; 1]);
+            }
+        }
+    });
+    (port, rx)
+}
+
+/// Sends `request` to the proxy and reads everything until the proxy closes.
+fn exchange(proxy: u16, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", proxy)).unwrap();
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn hop_by_hop_fields_are_stripped_host_replaced_and_via_added_at_the_upstream() {
+    let (up, requests) = upstream(Some(b"HTTP/1.1 204 No Content\r\n\r\n"));
+    let (_proxy, port) = proxy(&["--quiet"]);
+    let request = format!(
+        "GET http://127.0.0.1:{up}/a?b=1 HTTP/1.1\r\nHost: wrong.example\r\nConnection: close, X-Secret\r\n\
+         X-Secret: 1\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\n\
+         Proxy-Authorization: Basic eDp5\r\nTE: trailers\r\nTrailer: X-T\r\nUpgrade: h2c\r\n\
+         Accept: */*\r\n\r\n"
+    );
+    let answer = exchange(port, request.as_bytes());
+    assert!(
+        answer.starts_with("HTTP/1.1 204 No Content\r\n"),
+        "{answer}"
+    );
+    let seen = requests.recv_timeout(DEADLINE).unwrap();
+    assert_eq!(
+        String::from_utf8(seen).unwrap(),
+        format!("GET /a?b=1 HTTP/1.1\r\nHost: 127.0.0.1:{up}\r\nAccept: */*\r\nVia: 1.1 netnotes\r\n\r\n")
+    );
+}
+
+#[test]
+fn request_bodies_are_decoded_and_framed_again() {
+    let (up, requests) = upstream(Some(b"HTTP/1.1 204 No Content\r\n\r\n"));
+    let (_proxy, port) = proxy(&["--quiet"]);
+    exchange(
+        port,
+        format!(
+            "POST http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+             2;ext=1\r\nhe\r\n3\r\nllo\r\n0\r\nX-Trailer: 1\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    let seen = String::from_utf8(requests.recv_timeout(DEADLINE).unwrap()).unwrap();
+    let (head, body) = seen.split_once("\r\n\r\n").unwrap();
+    assert!(head.contains("\r\nTransfer-Encoding: chunked"), "{head}");
+    assert_eq!(
+        body, "2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n",
+        "chunk extensions and trailers are hop-by-hop framing"
+    );
+
+    let (up, requests) = upstream(Some(b"HTTP/1.1 204 No Content\r\n\r\n"));
+    exchange(
+        port,
+        format!("PUT http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello").as_bytes(),
+    );
+    let seen = String::from_utf8(requests.recv_timeout(DEADLINE).unwrap()).unwrap();
+    assert!(
+        seen.ends_with("\r\nContent-Length: 5\r\nVia: 1.1 netnotes\r\n\r\nhello"),
+        "{seen}"
+    );
+}
+
+#[test]
+fn a_close_delimited_answer_is_chunked_for_1_1_and_until_close_for_1_0() {
+    let answer: &[u8] = b"HTTP/1.0 200 OK\r\nConnection: X-Hop\r\nX-Hop: 1\r\nKeep-Alive: x\r\nX-E: 1\r\n\r\nthe body";
+    let (up, _) = upstream(Some(answer));
+    let (_proxy, port) = proxy(&["--quiet"]);
+    let got = exchange(
+        port,
+        format!("GET http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    let (head, body) = got.split_once("\r\n\r\n").unwrap();
+    let lines: Vec<&str> = head.lines().collect();
+    assert_eq!(lines[0], "HTTP/1.1 200 OK");
+    assert!(
+        lines.contains(&"X-E: 1") && lines.contains(&"Via: 1.0 netnotes"),
+        "{head}"
+    );
+    assert!(lines.contains(&"Transfer-Encoding: chunked"), "{head}");
+    assert!(
+        !head.contains("X-Hop") && !head.contains("Keep-Alive: x"),
+        "{head}"
+    );
+    assert_eq!(body, "8\r\nthe body\r\n0\r\n\r\n");
+
+    let (up, _) = upstream(Some(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+    ));
+    let got = exchange(
+        port,
+        format!("GET http://127.0.0.1:{up}/ HTTP/1.0\r\n\r\n").as_bytes(),
+    );
+    let (head, body) = got.split_once("\r\n\r\n").unwrap();
+    assert!(head.contains("Connection: close"), "{head}");
+    assert!(!head.contains("Transfer-Encoding"), "{head}");
+    assert_eq!(body, "abcde", "decoded, and ended by the close");
+}
+
+#[test]
+fn an_unreachable_upstream_is_502_a_silent_one_504_a_bad_request_400() {
+    let (mut proxy, port) = proxy(&["--upstream-timeout", "300"]);
+    let refused = closed_port();
+    let got = exchange(
+        port,
+        format!("GET http://127.0.0.1:{refused}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    assert!(got.starts_with("HTTP/1.1 502 Bad Gateway\r\n"), "{got}");
+    assert!(
+        got.ends_with(&format!(
+            "502 Bad Gateway: connect ECONNREFUSED 127.0.0.1:{refused}\n"
+        )),
+        "{got}"
+    );
+    proxy
+        .wait_err(|l| l == format!("[http] upstream 502 connect ECONNREFUSED 127.0.0.1:{refused}"));
+
+    let (silent, _) = upstream(None);
+    let start = Instant::now();
+    let got = exchange(
+        port,
+        format!("GET http://127.0.0.1:{silent}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    assert!(got.starts_with("HTTP/1.1 504 Gateway Timeout\r\n"), "{got}");
+    assert!(start.elapsed() < Duration::from_secs(10));
+
+    let got = exchange(
+        port,
+        b"GET /origin-form HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(got.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{got}");
+    let got = exchange(
+        port,
+        b"GET https://example.com/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(got.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{got}");
+    let got = exchange(port, b"garbage\r\n\r\n");
+    assert!(got.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{got}");
+    // Pointed at itself it cannot loop: the request goes on in origin form, which the proxy
+    // refuses. A request that already carries our Via (a chain of proxies that loops) is 508.
+    let got = exchange(
+        port,
+        format!("GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    assert!(got.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{got}");
+    assert!(got.contains("\r\nVia: 1.1 netnotes\r\n"), "{got}");
+    let got = exchange(
+        port,
+        b"GET http://127.0.0.1:1/ HTTP/1.1\r\nHost: x\r\nVia: 1.1 other, 1.1 netnotes\r\nConnection: close\r\n\r\n",
+    );
+    assert!(got.starts_with("HTTP/1.1 508 Loop Detected\r\n"), "{got}");
+}
+
+/// A TCP echo server for one connection: echoes until the client's FIN, then sends `<bye>`
+/// and closes its side.
+fn echo() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(DEADLINE));
+        let mut buf = [0u8; 1024];
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            if stream.write_all(&buf[..n]).is_err() {
+                return;
+            }
+        }
+        let _ = stream.write_all(b"<bye>");
+    });
+    port
+}
+
+#[test]
+fn connect_opens_a_tunnel_and_passes_half_closes_on() {
+    let (mut proxy, port) = proxy(&[]);
+    let echo = echo();
+    let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    client.set_read_timeout(Some(DEADLINE)).unwrap();
+    client
+        .write_all(
+            format!("CONNECT 127.0.0.1:{echo} HTTP/1.1\r\nHost: 127.0.0.1:{echo}\r\n\r\nearly")
+                .as_bytes(),
+        )
+        .unwrap();
+    let established = b"HTTP/1.1 200 Connection Established\r\n\r\nearly";
+    let mut got = vec![0u8; established.len()];
+    client.read_exact(&mut got).unwrap();
+    assert_eq!(got, established);
+    // Both ways, several times.
+    for round in 0..3 {
+        let message = format!("round {round}");
+        client.write_all(message.as_bytes()).unwrap();
+        let mut back = vec![0u8; message.len()];
+        client.read_exact(&mut back).unwrap();
+        assert_eq!(back, message.as_bytes());
+    }
+    // Our FIN reaches the echo server, which answers and closes: its FIN reaches us.
+    client.shutdown(Shutdown::Write).unwrap();
+    let mut rest = String::new();
+    client.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "<bye>");
+    proxy.wait_err(|l| {
+        l == format!("[http] tunnel 127.0.0.1:{echo} closed, 26 bytes up, 31 bytes down")
+    });
+}
+
+#[test]
+fn connect_to_nowhere_is_502_and_to_a_bad_target_400() {
+    let (_proxy, port) = proxy(&["--quiet"]);
+    let refused = closed_port();
+    let got = exchange(
+        port,
+        format!("CONNECT 127.0.0.1:{refused} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+    );
+    assert!(got.starts_with("HTTP/1.1 502 Bad Gateway\r\n"), "{got}");
+    let got = exchange(port, b"CONNECT no-port HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(got.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{got}");
+}
+
+#[test]
+fn the_proxy_binds_to_loopback_by_default() {
+    let (mut proxy, _) = proxy(&[]);
+    let line = proxy.wait_err(|l| l.starts_with("[http] listening "));
+    assert!(line.starts_with("[http] listening 127.0.0.1:"), "{line}");
+}
