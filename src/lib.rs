@@ -10,6 +10,7 @@
 //! | 构建TCP服务: 什么是TCP, 服务器事件, 连接事件, Nagle | [`tcp`] | `tcp-server`, `tcp-client`, `nagle` |
 //! | 构建UDP服务 | [`udp`] | `udp-server`, `udp-client` |
 //! | 构建HTTP服务: 报文, 模块, 请求, 响应, 服务事件 | [`http`] | `http-server` |
+//! | 构建HTTP服务: 代理 (the Agent pool, a forward proxy) | [`http::agent`], [`http::proxy`] | `http-client`, `http-proxy` |
 //! | 构建WebSocket服务: 握手, 数据传输 | [`ws`] | `ws-server`, `ws-client` |
 //!
 //! And the pieces every binary shares:

@@ -322,3 +322,33 @@ fn the_proxy_binds_to_loopback_by_default() {
     let line = proxy.wait_err(|l| l.starts_with("[http] listening "));
     assert!(line.starts_with("[http] listening 127.0.0.1:"), "{line}");
 }
+
+#[test]
+fn repeated_answer_fields_stay_repeated_and_a_cut_body_stays_cut() {
+    let (_proxy, port) = proxy(&["--quiet"]);
+    let (up, _) = upstream(Some(
+        b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 2\r\n\r\nok",
+    ));
+    let answer = exchange(
+        port,
+        format!("GET http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    assert!(
+        answer.contains("\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"),
+        "{answer}"
+    );
+
+    // The upstream promises 10 bytes in a chunk, sends 3, and closes: our client must see a
+    // chunked body without its last chunk, not a complete one.
+    let (up, _) = upstream(Some(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\nabc",
+    ));
+    let answer = exchange(
+        port,
+        format!("GET http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("abc"), "{answer}");
+    assert!(!answer.ends_with("0\r\n\r\n"), "no last chunk: {answer:?}");
+}

@@ -52,8 +52,6 @@ use crate::tcp::Socket;
 use crate::trace::Trace;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
-use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -77,10 +75,6 @@ pub const HOP_BY_HOP: [&str; 6] = [
 
 /// How long one write to a tunnel's peer may wait for it to read.
 const TUNNEL_SEND_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// How often the tunnel's client side is polled while both directions are open (see
-/// [`tunnel`] for why it is polled at all).
-const TUNNEL_POLL: Duration = Duration::from_millis(5);
 
 /// The bytes of one tunnel read: 64 KiB, as libuv reads.
 const TUNNEL_READ: usize = 64 * 1024;
@@ -187,26 +181,6 @@ fn authority_parts(authority: &str, default: u16) -> Option<(String, u16)> {
     Some((host.to_string(), port))
 }
 
-/// Repeated fields joined into one with `, ` (RFC 9110 §5.3), because [`Response`] sets
-/// one value per name. `Set-Cookie` cannot be joined that way (RFC 6265 §3); it is the one
-/// field this proxy cannot relay faithfully until `Response` can append a field.
-fn merge_repeats(fields: Vec<(String, String)>) -> Vec<(String, String)> {
-    let mut merged: Vec<(String, String)> = Vec::new();
-    for (name, value) in fields {
-        match merged
-            .iter_mut()
-            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
-        {
-            Some((_, joined)) => {
-                joined.push_str(", ");
-                joined.push_str(&value);
-            }
-            None => merged.push((name, value)),
-        }
-    }
-    merged
-}
-
 /// The forward proxy: a [`Handler`] for [`super::Server`].
 #[derive(Debug, Clone)]
 pub struct Proxy {
@@ -293,18 +267,17 @@ impl Proxy {
                 | ClientEvent::Information(_) => {}
             }
         };
-        let mut fields = merge_repeats(end_to_end(&answer.head().fields));
-        fields.push(("Via".into(), format!("{} {VIA}", answer.http_version())));
-        let fields: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
+        // Each field as it came, repeats included (two `Set-Cookie`s stay two).
+        for (name, value) in end_to_end(&answer.head().fields) {
+            res.append_header(&name, &value);
+        }
+        res.append_header("Via", &format!("{} {VIA}", answer.http_version()));
         self.trace.emit(
             "upstream",
             None,
             format_args!("{} {} {}", head.method, head.target, answer.status_code()),
         );
-        res.write_head(answer.status_code(), &fields);
+        res.write_head(answer.status_code(), &[]);
         // Decoded here, framed again by `res` for this client: Content-Length if the
         // upstream gave one, else chunked (HTTP/1.1) or until the close (HTTP/1.0).
         loop {
@@ -316,11 +289,11 @@ impl Proxy {
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    // Too late for a 502: the head has gone. The body stops short; with a
-                    // Content-Length the client sees it cut, with chunked it cannot (see
-                    // the report on `Response::destroy`).
+                    // Too late for a 502: the head has gone. The body stops short, without
+                    // a last chunk, so the client sees it cut, as the upstream cut it.
                     self.trace
                         .emit("upstream", None, format_args!("{} {e}", head.target));
+                    res.destroy();
                     return Ok(());
                 }
             }
@@ -357,7 +330,7 @@ impl Handler for Proxy {
 
     /// `CONNECT host:port`: open a TCP connection, answer `200 Connection Established`, then
     /// copy bytes both ways until both sides have closed.
-    fn connect(&self, head: RequestHead, mut socket: Socket, rest: Vec<u8>) {
+    fn connect(&self, head: RequestHead, socket: Socket, rest: Vec<u8>) {
         let answer = |socket: &Socket, status: u16| {
             let line = format!(
                 "HTTP/1.1 {status} {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
@@ -387,7 +360,7 @@ impl Handler for Proxy {
         }
         self.trace
             .emit("tunnel", None, format_args!("{host}:{port} open"));
-        let (up, down) = tunnel(&mut socket, upstream);
+        let (up, down) = tunnel(&socket, &upstream);
         let up = up + rest.len() as u64;
         self.trace.emit(
             "tunnel",
@@ -409,111 +382,58 @@ fn open(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, NodeError
     Err(failure)
 }
 
-/// What the upstream side of a tunnel reports to the client side.
-enum Down {
-    Data(Vec<u8>),
-    /// The upstream sent FIN (or failed): nothing more will come.
-    End,
-}
-
 /// Copies bytes both ways until both directions have ended; each FIN is passed on as a
 /// half-close (`shutdown(Write)`) on the other connection. Returns the bytes copied up and
 /// down.
 ///
-/// One thread per direction, as DESIGN.md allows for a tunnel: this thread carries client →
-/// upstream, a second one upstream → client. The upstream is a plain `TcpStream`, which two
-/// threads may share; the client's side is the server's [`Socket`], which may not be shared
-/// between threads (it caches its timeouts in `Cell`s). So the second thread hands what it
-/// reads to this one over a channel, and this one, while both directions are open, waits on
-/// the client in short slices ([`TUNNEL_POLL`]) to pass those bytes on in between. Once the
-/// client has ended, it simply blocks on the channel. (With a `Socket` that lent its
-/// `&TcpStream`, both threads would block for real; see the report.)
-fn tunnel(client: &mut Socket, upstream: TcpStream) -> (u64, u64) {
-    let upstream = Arc::new(upstream);
-    let (tx, rx) = mpsc::sync_channel::<Down>(4);
-    let reader = Arc::clone(&upstream);
-    let spawned = thread::Builder::new()
-        .name("proxy tunnel".into())
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let mut buf = vec![0u8; TUNNEL_READ];
-            loop {
-                match (&*reader).read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if tx.send(Down::Data(buf[..n].to_vec())).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-            let _ = tx.send(Down::End);
-        });
-    if spawned.is_err() {
-        return (0, 0);
+/// One thread per direction, as DESIGN.md allows for a tunnel: each blocks in its own read,
+/// so neither waits on the other. A direction that fails (a reset) shuts both connections
+/// down, which ends the other direction's read too.
+fn tunnel(client: &Socket, upstream: &TcpStream) -> (u64, u64) {
+    let client = client.stream();
+    // The HTTP server left its own timeouts on the client's connection; a tunnel may be idle
+    // as long as both ends like. Writes keep a bound, so a stuck reader cannot pin a thread.
+    for stream in [client, upstream] {
+        let _ = stream.set_read_timeout(None);
+        let _ = stream.set_write_timeout(Some(TUNNEL_SEND_TIMEOUT));
     }
-    let (mut up, mut down) = (0u64, 0u64);
-    let (mut client_open, mut upstream_open) = (true, true);
-    let mut buf = Vec::new();
-    while client_open || upstream_open {
-        if client_open {
-            let wait = if upstream_open {
-                TUNNEL_POLL
-            } else {
-                TUNNEL_POLL * 200
-            };
-            buf.clear();
-            match client.read_into(&mut buf, Some(wait)) {
-                Ok(0) => {
-                    client_open = false;
-                    let _ = upstream.shutdown(Shutdown::Write); // pass the half-close on
-                }
-                Ok(n) => {
-                    up += n as u64;
-                    if (&*upstream).write_all(&buf).is_err() {
-                        break;
-                    }
-                }
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(_) => break, // reset: the tunnel is over
-            }
+    thread::scope(|scope| {
+        let up = thread::Builder::new()
+            .name("proxy tunnel up".into())
+            .stack_size(64 * 1024)
+            .spawn_scoped(scope, || pipe(client, upstream));
+        let down = pipe(upstream, client);
+        match up {
+            Ok(up) => (up.join().unwrap_or(0), down),
+            Err(_) => (0, down),
         }
-        // Everything the upstream side has queued goes to the client now; once the client
-        // has ended there is nothing else to wait for, so wait here.
-        while upstream_open {
-            let next = if client_open {
-                rx.try_recv().map_err(|e| match e {
-                    TryRecvError::Empty => RecvTimeoutError::Timeout,
-                    TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
-                })
-            } else {
-                rx.recv_timeout(TUNNEL_POLL * 200)
-            };
-            match next {
-                Ok(Down::Data(bytes)) => {
-                    down += bytes.len() as u64;
-                    if client.write_all(&bytes, Some(TUNNEL_SEND_TIMEOUT)).is_err() {
-                        client_open = false;
-                        upstream_open = false;
-                    }
-                }
-                Ok(Down::End) | Err(RecvTimeoutError::Disconnected) => {
-                    upstream_open = false;
-                    client.end(); // pass the half-close on
-                }
-                Err(RecvTimeoutError::Timeout) => break,
-            }
-        }
-    }
-    // Both closed (or one failed): closing the upstream also ends the reader thread.
-    let _ = upstream.shutdown(Shutdown::Both);
-    drain(rx);
-    (up, down)
+    })
 }
 
-/// Lets the reader thread finish its last send, if it is blocked in one.
-fn drain(rx: Receiver<Down>) {
-    while rx.recv_timeout(Duration::from_millis(100)).is_ok() {}
+/// Copies `from` to `to` until `from` ends; passes the end on as a half-close. On a failure,
+/// shuts both down so the other direction stops as well.
+fn pipe(from: &TcpStream, to: &TcpStream) -> u64 {
+    let mut buf = vec![0u8; TUNNEL_READ];
+    let mut copied = 0;
+    loop {
+        match (&*from).read(&mut buf) {
+            Ok(0) => {
+                let _ = to.shutdown(Shutdown::Write);
+                return copied;
+            }
+            Ok(n) => {
+                if (&*to).write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                copied += n as u64;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let _ = from.shutdown(Shutdown::Both);
+    let _ = to.shutdown(Shutdown::Both);
+    copied
 }
 
 #[cfg(test)]
@@ -577,12 +497,6 @@ mod tests {
         assert_eq!(connect_target("[::1]"), None);
         assert_eq!(connect_target(":443"), None);
         assert_eq!(connect_target("h:443"), Some(("h".to_string(), 443)));
-    }
-
-    #[test]
-    fn repeats_are_joined_for_a_response_that_sets_one_value_per_name() {
-        let merged = merge_repeats(fields(&[("A", "1"), ("B", "x"), ("a", "2")]));
-        assert_eq!(merged, fields(&[("A", "1, 2"), ("B", "x")]));
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub struct Response<'c> {
     out: Option<Out>,
     head_sent: bool,
     finished: bool,
+    destroyed: bool,
 }
 
 impl<'c> Response<'c> {
@@ -80,6 +81,7 @@ impl<'c> Response<'c> {
             out: None,
             head_sent: false,
             finished: false,
+            destroyed: false,
         }
     }
 
@@ -96,6 +98,27 @@ impl<'c> Response<'c> {
         }
         self.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.fields.push((name.to_string(), value.to_string()));
+    }
+
+    /// `res.appendHeader(name, value)`: adds a field even if one of that name exists (a
+    /// second `Set-Cookie`, say). Ignored once the head is fixed.
+    pub fn append_header(&mut self, name: &str, value: &str) {
+        if self.head.is_some() || self.head_sent {
+            return;
+        }
+        self.fields.push((name.to_string(), value.to_string()));
+    }
+
+    /// `res.destroy()`: gives the response up without finishing it. No last chunk is sent,
+    /// so the client sees the body cut short; the connection closes.
+    pub fn destroy(&mut self) {
+        self.destroyed = true;
+        self.keep_alive = false;
+    }
+
+    /// Whether [`Response::destroy`] was called.
+    pub fn destroyed(&self) -> bool {
+        self.destroyed
     }
 
     /// `res.getHeader(name)`.

@@ -388,6 +388,9 @@ fn finish(req: &mut Request<'_>, res: &mut Response<'_>) -> After {
             after_body_error(error)
         };
     }
+    if res.destroyed() {
+        return After::Close;
+    }
     let answered = res.end(b"").is_ok();
     match req.discard() {
         Ok(()) if answered && res.keep_alive() => After::Next,

@@ -459,6 +459,13 @@ impl Socket {
         }
     }
 
+    /// The connection itself, for blocking I/O from two threads at once (a proxy tunnel
+    /// copying each direction): `&TcpStream` can be shared between threads, a `Socket`
+    /// cannot. Don't mix it with `next_event` and `write` on the same socket.
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+
     /// Marks the connection idle (between requests, say) or busy again. A server's
     /// `close()` ends idle connections at once instead of waiting for them, as Node's does
     /// since version 19 (`server.closeIdleConnections()`). No effect on a client socket.
