@@ -149,7 +149,8 @@ impl Command {
     }
 
     /// The flags every server has: `--host` (default `127.0.0.1`: unlike Node, which binds every
-    /// interface, a teaching server is not put on the network unasked), `--port`, `--quiet`.
+    /// interface, a teaching server is not put on the network unasked), `--port`, `--quiet`,
+    /// and the wire view's.
     pub fn server(self, port: &'static str) -> Command {
         self.flag(
             "host",
@@ -166,9 +167,27 @@ impl Command {
             "port to listen on (0: any free port)",
         )
         .switch("quiet", "no event trace on stderr")
+        .wire()
     }
 
-    /// The flags every client has: `--host` (default `localhost`, as Node's), `--port`, `--quiet`.
+    /// The wire view's flags: `--wire` (every chunk of bytes on stderr, and what it means)
+    /// and `--wire-bytes N` (how much of each chunk to show).
+    pub fn wire(self) -> Command {
+        self.switch(
+            "wire",
+            "show every chunk of bytes read or written, and what it means, on stderr",
+        )
+        .flag(
+            "wire-bytes",
+            Kind::Count,
+            Some("256"),
+            "N",
+            "with --wire: how many bytes of each chunk to show",
+        )
+    }
+
+    /// The flags every client has: `--host` (default `localhost`, as Node's), `--port`, `--quiet`,
+    /// and the wire view's.
     pub fn client(self, port: &'static str) -> Command {
         self.flag(
             "host",
@@ -179,6 +198,7 @@ impl Command {
         )
         .flag("port", Kind::Port, Some(port), "PORT", "port to connect to")
         .switch("quiet", "no event trace on stderr")
+        .wire()
     }
 
     /// Sets the example shown at the end of `--help`.
@@ -423,6 +443,19 @@ impl Args {
             .number("port")
             .expect("every binary declares --port with a default");
         u16::try_from(port).expect("Kind::Port values are at most 65535")
+    }
+
+    /// Turns the wire view on for this process if `--wire` was given, explaining the bytes as
+    /// `protocol`.
+    pub fn enable_wire(&self, protocol: crate::wire::Protocol) {
+        if self.switch("wire") {
+            let bytes = self
+                .number("wire-bytes")
+                .map_or(crate::wire::DEFAULT_WIRE_BYTES, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                });
+            crate::wire::enable(crate::wire::Config::for_stderr(bytes, protocol));
+        }
     }
 
     /// Whether the event trace is on (no `--quiet`).

@@ -50,4 +50,5 @@ pub mod inspect;
 pub mod tcp;
 pub mod trace;
 pub mod udp;
+pub mod wire;
 pub mod ws;

@@ -55,11 +55,12 @@ use crate::addr;
 use crate::error::NodeError;
 use crate::inspect;
 use crate::trace::Trace;
+use crate::wire::{self, Direction};
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The receive buffer: 65,536 bytes, as libuv's (`UV__UDP_DGRAM_MAXSIZE`, 64 KiB), which is more
 /// than the largest datagram either IP version can carry ([`MAX_PAYLOAD_V6`]).
@@ -205,6 +206,8 @@ pub struct Socket {
     idle: Option<Duration>,
     /// The read timeout the kernel has now (`SO_RCVTIMEO`), to skip needless syscalls.
     read_wait: Option<Duration>,
+    /// The wire view (`--wire`), if it is on, and when the socket was bound.
+    wire: Option<(wire::Config, Instant)>,
 }
 
 impl Socket {
@@ -233,6 +236,7 @@ impl Socket {
             closed: false,
             idle: None,
             read_wait: None,
+            wire: wire::config().map(|config| (config, Instant::now())),
         })
     }
 
@@ -252,6 +256,12 @@ impl Socket {
         loop {
             match self.socket.send_to(data, to) {
                 Ok(n) => {
+                    self.show(
+                        Direction::Out,
+                        to,
+                        &data[..n],
+                        "datagram: one whole message; UDP never splits or joins them".into(),
+                    );
                     self.trace.emit("send", Some(to), format_args!("{n} bytes"));
                     return Ok(n);
                 }
@@ -336,10 +346,24 @@ impl Socket {
             }
             match self.socket.recv_from(&mut self.buffer) {
                 Ok((n, from)) => {
+                    let rinfo = Rinfo { from, size: n };
+                    // recv_from says nothing of truncation: a datagram that filled the whole
+                    // buffer may have been longer. (None can be: 65,536 > 65,527.)
+                    let whole = if n < RECV_BUFFER {
+                        "whole"
+                    } else {
+                        "maybe truncated to the buffer"
+                    };
+                    self.show(
+                        Direction::In,
+                        from,
+                        &self.buffer[..n],
+                        format!("datagram, {whole}: rinfo {rinfo}"),
+                    );
                     return UdpEvent::Message {
                         data: self.buffer[..n].to_vec(),
                         rinfo: Rinfo { from, size: n },
-                    }
+                    };
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 // SO_RCVTIMEO ran out (Linux says EAGAIN): the idle time passed.
@@ -348,6 +372,21 @@ impl Socket {
                 }
                 Err(e) => self.fail_receiving(&e),
             }
+        }
+    }
+
+    /// Shows one datagram in the wire view, if it is on.
+    fn show(&self, direction: Direction, peer: SocketAddr, bytes: &[u8], line: String) {
+        if let Some((config, bound)) = &self.wire {
+            let at = bound.elapsed().as_secs_f64() * 1000.0;
+            wire::print(&wire::block(
+                config,
+                peer,
+                direction,
+                at,
+                Some(bytes),
+                &[line],
+            ));
         }
     }
 

@@ -23,6 +23,7 @@ use netnotes::http::agent::Agent;
 use netnotes::http::client::{request, ClientError, ClientEvent, RequestOptions, Utf8Decoder};
 use netnotes::http::message::{headers_json, is_tchar};
 use netnotes::trace::Trace;
+use netnotes::wire::Protocol;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process;
@@ -59,6 +60,7 @@ fn header(text: &str) -> Result<(String, String), String> {
 fn main() {
     let command = command();
     let args = command.parse_env();
+    args.enable_wire(Protocol::Http);
     let headers = args
         .all("header")
         .into_iter()

@@ -28,6 +28,7 @@ use netnotes::http::agent::Agent;
 use netnotes::http::proxy::Proxy;
 use netnotes::http::{Server, ServerOptions};
 use netnotes::trace::Trace;
+use netnotes::wire::Protocol;
 use std::time::Duration;
 
 fn command() -> Command {
@@ -69,6 +70,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
+    args.enable_wire(Protocol::Http);
     let trace = Trace::new("http", args.trace());
     let count = |name| {
         args.number(name)

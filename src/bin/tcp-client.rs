@@ -17,6 +17,7 @@ use netnotes::cli::{self, Command, Kind};
 use netnotes::inspect;
 use netnotes::tcp::{Socket, SocketEvent};
 use netnotes::trace::Trace;
+use netnotes::wire::Protocol;
 
 fn command() -> Command {
     Command::new(
@@ -37,6 +38,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
+    args.enable_wire(Protocol::Raw);
     let message = args.text("message").unwrap_or("hello").to_string();
     let trace = Trace::new("tcp", args.trace());
 

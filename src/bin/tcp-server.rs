@@ -17,6 +17,7 @@
 use netnotes::cli::{self, Command, Kind};
 use netnotes::tcp::{Server, ServerOptions, SocketEvent};
 use netnotes::trace::Trace;
+use netnotes::wire::Protocol;
 use std::time::Duration;
 
 fn command() -> Command {
@@ -55,6 +56,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
+    args.enable_wire(Protocol::Raw);
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let options = ServerOptions {

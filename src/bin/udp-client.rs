@@ -26,6 +26,7 @@ use netnotes::error::NodeError;
 use netnotes::inspect;
 use netnotes::trace::Trace;
 use netnotes::udp::{self, Socket, UdpEvent};
+use netnotes::wire::Protocol;
 use std::process;
 use std::time::Duration;
 
@@ -59,6 +60,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
+    args.enable_wire(Protocol::Raw);
     let (host, port) = (args.host(), args.port());
     let message = args.text("message").unwrap_or("hello");
     let count = args.number("count").unwrap_or(1);

@@ -14,6 +14,7 @@
 use netnotes::cli::{self, Command, Kind};
 use netnotes::inspect;
 use netnotes::trace::Trace;
+use netnotes::wire::Protocol;
 use netnotes::ws::client::{connect, Url};
 use netnotes::ws::{Message, Options, WsEvent};
 
@@ -59,11 +60,13 @@ fn command() -> Command {
         "subprotocols to offer, comma-separated",
     )
     .switch("quiet", "no event trace on stderr")
+    .wire()
     .example("cargo run --release --bin ws-client -- --url ws://127.0.0.1:12010/updates --count 3")
 }
 
 fn main() {
     let args = command().parse_env();
+    args.enable_wire(Protocol::Http);
     let mut url = Url::parse(args.text("url").unwrap_or_default()).unwrap_or_else(|e| {
         eprintln!("error: {e}\n{}", command().usage());
         std::process::exit(2);

@@ -25,6 +25,7 @@ use netnotes::http::message::RequestHead;
 use netnotes::http::{Handler, Request, Response, Server, ServerOptions};
 use netnotes::tcp::{CloseHandle, Socket};
 use netnotes::trace::Trace;
+use netnotes::wire::Protocol;
 use netnotes::ws::server::{accept, check, is_websocket_request, Policy, Refused};
 use netnotes::ws::{Options, WsEvent};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -140,6 +141,7 @@ fn list(text: Option<&str>) -> Vec<String> {
 
 fn main() {
     let args = command().parse_env();
+    args.enable_wire(Protocol::Http);
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let mut options = ServerOptions::new(Trace::new("http", args.trace()));

@@ -55,6 +55,7 @@
 use crate::addr;
 use crate::error::NodeError;
 use crate::trace::Trace;
+use crate::wire::{self, Direction, Side, Tap};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -87,6 +88,8 @@ pub struct Connection {
     remote: SocketAddr,
     /// The read timeout the kernel has now, to skip needless syscalls.
     read_wait: Option<Duration>,
+    /// The wire view of this connection (`--wire`), if it is on.
+    tap: Option<Tap>,
 }
 
 impl Connection {
@@ -112,6 +115,7 @@ impl Connection {
                         stream,
                         remote,
                         read_wait: None,
+                        tap: wire::tap(remote, Side::Client),
                     })
                 }
                 Err(err) => failure = NodeError::at("connect", &err, remote),
@@ -146,13 +150,24 @@ impl Connection {
                 other => break other,
             }
         };
-        buf.truncate(old_len + *result.as_ref().unwrap_or(&0));
+        let n = *result.as_ref().unwrap_or(&0);
+        buf.truncate(old_len + n);
+        if let (Some(tap), Ok(n)) = (&mut self.tap, &result) {
+            match n {
+                0 => tap.fin(Direction::In),
+                _ => tap.read(&buf[old_len..]),
+            }
+        }
         result
     }
 
     /// Writes all of `data` (each `write` waits at most [`SEND_TIMEOUT`]).
     pub fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.stream.write_all(data)
+        self.stream.write_all(data)?;
+        if let Some(tap) = &mut self.tap {
+            tap.wrote(data);
+        }
+        Ok(())
     }
 
     /// Whether an idle connection can carry another request: nothing arrived on it, not even

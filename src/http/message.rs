@@ -579,6 +579,8 @@ pub const MAX_CHUNK_EXTENSION: usize = 4096;
 #[derive(Debug, Clone)]
 pub struct ChunkedDecoder {
     state: ChunkState,
+    /// The size of the last size line completed, until [`ChunkedDecoder::take_size_line`].
+    size_line: Option<u64>,
     max_trailer_bytes: usize,
     trailer: Vec<u8>,
     trailers: Vec<(String, String)>,
@@ -611,6 +613,7 @@ impl ChunkedDecoder {
     pub fn new(max_trailer_bytes: usize) -> ChunkedDecoder {
         ChunkedDecoder {
             state: ChunkState::Size { size: 0, digits: 0 },
+            size_line: None,
             max_trailer_bytes,
             trailer: Vec::new(),
             trailers: Vec::new(),
@@ -620,6 +623,12 @@ impl ChunkedDecoder {
     /// Whether the last chunk and the trailer section have been read.
     pub fn is_done(&self) -> bool {
         self.state == ChunkState::Done
+    }
+
+    /// The size of the chunk whose size line was completed last (0 for the last chunk),
+    /// once: the wire view uses it to say what a size line meant.
+    pub fn take_size_line(&mut self) -> Option<u64> {
+        self.size_line.take()
     }
 
     /// The trailer fields, once [`is_done`](Self::is_done).
@@ -673,6 +682,7 @@ impl ChunkedDecoder {
                     if b != b'\n' {
                         return Err(ParseError::BadChunkSize);
                     }
+                    self.size_line = Some(size);
                     self.state = if size == 0 {
                         ChunkState::Trailer
                     } else {

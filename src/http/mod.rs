@@ -26,6 +26,7 @@
 
 pub mod agent;
 pub mod client;
+pub mod dissect;
 pub mod message;
 pub mod proxy;
 pub mod request;

@@ -38,7 +38,8 @@
 use crate::addr;
 use crate::error::NodeError;
 use crate::trace::Trace;
-use std::cell::Cell;
+use crate::wire::{self, Direction, Side, Tap};
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -137,6 +138,8 @@ pub struct Socket {
     last_activity: Instant,
     /// Held for the server: dropping it tells the server this connection is finished.
     slot: Option<super::server::Slot>,
+    /// The wire view of this connection (`--wire`), if it is on.
+    tap: Option<Box<RefCell<Tap>>>,
 }
 
 impl Socket {
@@ -170,7 +173,13 @@ impl Socket {
     ) -> io::Result<Socket> {
         // Each write() hands the kernel what fits and waits at most this long for room.
         stream.set_write_timeout(Some(WRITE_ATTEMPT))?;
+        let side = if server_side {
+            Side::Server
+        } else {
+            Side::Client
+        };
         Ok(Socket {
+            tap: wire::tap(peer, side).map(|tap| Box::new(RefCell::new(tap))),
             stream: Arc::new(stream),
             peer,
             trace,
@@ -244,6 +253,7 @@ impl Socket {
         while self.backlog.is_empty() && !rest.is_empty() {
             match (&*self.stream).write(rest) {
                 Ok(n) => {
+                    self.show(|tap| tap.wrote(&rest[..n]));
                     rest = &rest[n..];
                     self.last_activity = Instant::now();
                 }
@@ -398,6 +408,7 @@ impl Socket {
         let mut peek = [0u8; PEEK_SIZE];
         let available = self.stream.peek(&mut peek)?;
         if available == 0 {
+            self.show(|tap| tap.fin(Direction::In));
             return Ok(0);
         }
         // Fewer than PEEK_SIZE bytes peeked means that is all there is: read exactly those.
@@ -411,6 +422,9 @@ impl Socket {
         let result = (&*self.stream).read(&mut buf[old_len..]);
         let n = *result.as_ref().unwrap_or(&0);
         buf.truncate(old_len + n);
+        if n > 0 {
+            self.show(|tap| tap.read(&buf[old_len..]));
+        }
         result
     }
 
@@ -421,7 +435,16 @@ impl Socket {
     pub fn write_all(&self, data: &[u8], timeout: Option<Duration>) -> io::Result<()> {
         debug_assert!(self.backlog.is_empty(), "write_all after a queued write()");
         self.set_write_wait(timeout)?;
-        (&*self.stream).write_all(data)
+        (&*self.stream).write_all(data)?;
+        self.show(|tap| tap.wrote(data));
+        Ok(())
+    }
+
+    /// Shows bytes or a FIN in the wire view, if it is on.
+    fn show(&self, what: impl FnOnce(&mut Tap)) {
+        if let Some(tap) = &self.tap {
+            what(&mut tap.borrow_mut());
+        }
     }
 
     fn set_write_wait(&self, wait: Option<Duration>) -> io::Result<()> {
@@ -443,6 +466,7 @@ impl Socket {
         if self.stream.shutdown(Shutdown::Write).is_err() {
             return;
         }
+        self.show(|tap| tap.fin(Direction::Out));
         let deadline = Instant::now() + wait;
         let mut drained = 0;
         let mut sink = Vec::new();
@@ -492,6 +516,7 @@ impl Socket {
             let (front, _) = self.backlog.as_slices();
             match (&*self.stream).write(front) {
                 Ok(n) => {
+                    self.show(|tap| tap.wrote(&front[..n]));
                     self.backlog.drain(..n);
                     self.last_activity = Instant::now();
                 }
@@ -510,7 +535,9 @@ impl Socket {
         if self.ending && !self.fin_sent && self.backlog.is_empty() && !self.destroyed {
             self.fin_sent = true;
             // Fails only if the peer already reset; the next read reports that.
-            let _ = self.stream.shutdown(Shutdown::Write);
+            if self.stream.shutdown(Shutdown::Write).is_ok() {
+                self.show(|tap| tap.fin(Direction::Out));
+            }
         }
     }
 

@@ -58,6 +58,7 @@
 pub mod base64;
 pub mod client;
 pub mod connection;
+pub mod dissect;
 pub mod frame;
 pub mod handshake;
 pub mod server;

@@ -1,0 +1,420 @@
+//! The wire view of HTTP: what each chunk of bytes on an HTTP connection means — the head line
+//! by line, the framing decision, each chunk's size line — found by the very functions the
+//! server and client parse with ([`find_head`], [`parse_request_head`], [`RequestHead::framing`],
+//! [`ChunkedDecoder`], and their response twins), run a second time on the same bytes.
+//!
+//! ```text
+//!   request line: method POST, target /echo, version HTTP/1.1
+//!   field: name Host, value 127.0.0.1:1337
+//!   field: name Transfer-Encoding, value chunked
+//!   end of head
+//!   body: chunked
+//!   chunk 0x5 = 5 bytes
+//!   chunk data: 5 bytes
+//!   last chunk
+//!   end of body
+//! ```
+//!
+//! One connection has two streams, requests one way and responses the other, and they need
+//! each other: a response to `HEAD` has no body, and a `101` turns both streams into WebSocket
+//! frames. So [`pair`] makes the two dissectors share the queue of request methods.
+
+use super::message::{
+    find_head, find_response_head, parse_request_head, parse_response_head, ChunkedDecoder,
+    Framing, HeadScan, ParseError, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES,
+};
+use crate::wire::{Dissector, Side};
+use crate::ws::dissect::Frames;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// The two dissectors of an HTTP connection, `(inbound, outbound)` for `side`.
+pub fn pair(side: Side) -> (Box<dyn Dissector>, Box<dyn Dissector>) {
+    let methods = Arc::new(Mutex::new(VecDeque::new()));
+    let requests = Box::new(Messages::new(Kind::Requests, Arc::clone(&methods)));
+    let responses = Box::new(Messages::new(Kind::Responses, methods));
+    match side {
+        Side::Server => (requests, responses),
+        Side::Client => (responses, requests),
+    }
+}
+
+/// Which messages a stream carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Requests,
+    Responses,
+}
+
+/// Where a stream is.
+#[derive(Debug)]
+enum State {
+    /// Collecting a head.
+    Head { buf: Vec<u8>, resume: usize },
+    /// In a body of known length: this many bytes to come.
+    Length(u64),
+    /// In a chunked body.
+    Chunked(Box<ChunkedDecoder>),
+    /// In a body that ends with the connection.
+    UntilClose,
+    /// The connection left HTTP: WebSocket frames.
+    Frames(Frames),
+    /// The connection left HTTP for something else (a tunnel), or the bytes stopped making
+    /// sense: shown as bytes only.
+    Raw,
+}
+
+/// The messages of one direction of an HTTP connection.
+#[derive(Debug)]
+pub struct Messages {
+    kind: Kind,
+    state: State,
+    /// Request methods not yet answered, oldest first.
+    methods: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Messages {
+    fn new(kind: Kind, methods: Arc<Mutex<VecDeque<String>>>) -> Messages {
+        Messages {
+            kind,
+            state: State::Head {
+                buf: Vec::new(),
+                resume: 0,
+            },
+            methods,
+        }
+    }
+
+    fn next_head() -> State {
+        State::Head {
+            buf: Vec::new(),
+            resume: 0,
+        }
+    }
+
+    /// Consumes what it can of `input`; returns how much.
+    fn step(&mut self, input: &[u8], lines: &mut Vec<String>) -> usize {
+        match &mut self.state {
+            State::Head { buf, resume } => {
+                let before = buf.len();
+                buf.extend_from_slice(input);
+                let scan = match self.kind {
+                    Kind::Requests => find_head(buf, *resume, MAX_HEADER_BYTES),
+                    Kind::Responses => find_response_head(buf, *resume, MAX_HEADER_BYTES),
+                };
+                match scan {
+                    Ok(HeadScan::Incomplete { resume: next }) => {
+                        *resume = next;
+                        input.len()
+                    }
+                    Ok(HeadScan::Complete { start, end }) => {
+                        let head = buf[start..end].to_vec();
+                        self.state = match self.kind {
+                            Kind::Requests => self.request(&head, lines),
+                            Kind::Responses => self.response(&head, lines),
+                        };
+                        end - before
+                    }
+                    Err(e) => self.give_up(e, lines, input.len()),
+                }
+            }
+            State::Length(left) => {
+                let n = usize::try_from(*left)
+                    .unwrap_or(usize::MAX)
+                    .min(input.len());
+                *left -= n as u64;
+                lines.push(format!("body: {n} bytes, {left} to come"));
+                if *left == 0 {
+                    lines.push("end of body".into());
+                    self.state = Messages::next_head();
+                }
+                n
+            }
+            State::Chunked(decoder) => match decoder.decode(input, usize::MAX) {
+                Ok((used, data)) => {
+                    if let Some(size) = decoder.take_size_line() {
+                        lines.push(if size == 0 {
+                            "last chunk".to_string()
+                        } else {
+                            format!("chunk 0x{size:x} = {size} bytes")
+                        });
+                    }
+                    if !data.is_empty() {
+                        lines.push(format!("chunk data: {} bytes", data.len()));
+                    }
+                    if decoder.is_done() {
+                        for (name, value) in decoder.trailers() {
+                            lines.push(format!("trailer field: name {name}, value {value}"));
+                        }
+                        lines.push("end of body".into());
+                        self.state = Messages::next_head();
+                    }
+                    used
+                }
+                Err(e) => self.give_up(e, lines, input.len()),
+            },
+            State::UntilClose => {
+                lines.push(format!(
+                    "body: {} bytes (it ends when the connection closes)",
+                    input.len()
+                ));
+                input.len()
+            }
+            State::Frames(frames) => {
+                lines.extend(frames.feed(input));
+                input.len()
+            }
+            State::Raw => input.len(),
+        }
+    }
+
+    fn give_up(&mut self, e: ParseError, lines: &mut Vec<String>, used: usize) -> usize {
+        lines.push(match self.kind {
+            Kind::Requests => format!("not valid HTTP: {e} (answered {})", e.status()),
+            Kind::Responses => format!("not valid HTTP: {e}"),
+        });
+        self.state = State::Raw;
+        used
+    }
+
+    /// A request head: its lines, then what comes after it.
+    fn request(&mut self, head: &[u8], lines: &mut Vec<String>) -> State {
+        let head = match parse_request_head(head, MAX_HEADERS) {
+            Ok(head) => head,
+            Err(e) => {
+                self.give_up(e, lines, 0);
+                return State::Raw;
+            }
+        };
+        lines.push(format!(
+            "request line: method {}, target {}, version HTTP/{}",
+            head.method,
+            head.target,
+            head.version.as_str()
+        ));
+        field_lines(&head.fields, lines);
+        self.methods_queue().push_back(head.method.clone());
+        if head.method == "CONNECT" {
+            lines.push("no body: CONNECT; if answered 2xx, a tunnel follows".into());
+            return State::Raw;
+        }
+        let framing = match head.framing() {
+            Ok(framing) => framing,
+            Err(e) => {
+                self.give_up(e, lines, 0);
+                return State::Raw;
+            }
+        };
+        if crate::ws::server::is_websocket_request(&head) {
+            lines
+                .push("no body: asks to switch to WebSocket; frames follow if answered 101".into());
+            return State::Frames(Frames::from_client());
+        }
+        body_state(framing_of_request(framing), lines)
+    }
+
+    /// A response head: its lines, then what comes after it.
+    fn response(&mut self, head: &[u8], lines: &mut Vec<String>) -> State {
+        let head = match parse_response_head(head, MAX_HEADERS) {
+            Ok(head) => head,
+            Err(e) => {
+                self.give_up(e, lines, 0);
+                return State::Raw;
+            }
+        };
+        lines.push(format!(
+            "status line: version HTTP/{}, status {}, reason {}",
+            head.version.as_str(),
+            head.status,
+            head.reason
+        ));
+        field_lines(&head.fields, lines);
+        if head.status == 101 {
+            self.methods_queue().pop_front();
+            lines.push("switching protocols: WebSocket frames follow".into());
+            return State::Frames(Frames::from_server());
+        }
+        if (100..200).contains(&head.status) {
+            lines.push("no body: an interim answer; the final one follows".into());
+            return Messages::next_head();
+        }
+        let method = self
+            .methods_queue()
+            .pop_front()
+            .unwrap_or_else(|| "GET".into());
+        match head.framing(&method) {
+            Ok(ResponseFraming::None) if method == "CONNECT" => {
+                lines.push("no body: the tunnel is open; what follows is its bytes".into());
+                State::Raw
+            }
+            Ok(ResponseFraming::None) if method == "HEAD" => {
+                lines.push("no body: HEAD".into());
+                Messages::next_head()
+            }
+            Ok(framing) => body_state(framing, lines),
+            Err(e) => {
+                self.give_up(e, lines, 0);
+                State::Raw
+            }
+        }
+    }
+
+    fn methods_queue(&self) -> std::sync::MutexGuard<'_, VecDeque<String>> {
+        self.methods
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn field_lines(fields: &[(String, String)], lines: &mut Vec<String>) {
+    for (name, value) in fields {
+        lines.push(format!("field: name {name}, value {value}"));
+    }
+    lines.push("end of head".into());
+}
+
+/// A request's framing as a response's (which has one more case, `UntilClose`).
+fn framing_of_request(framing: Framing) -> ResponseFraming {
+    match framing {
+        Framing::None => ResponseFraming::None,
+        Framing::Length(n) => ResponseFraming::Length(n),
+        Framing::Chunked => ResponseFraming::Chunked,
+    }
+}
+
+/// Says how the body is framed, and the state to read it in.
+fn body_state(framing: ResponseFraming, lines: &mut Vec<String>) -> State {
+    match framing {
+        ResponseFraming::None | ResponseFraming::Length(0) => {
+            lines.push("no body".into());
+            Messages::next_head()
+        }
+        ResponseFraming::Length(n) => {
+            lines.push(format!("body: Content-Length {n}"));
+            State::Length(n)
+        }
+        ResponseFraming::Chunked => {
+            lines.push("body: chunked".into());
+            State::Chunked(Box::new(ChunkedDecoder::new(MAX_HEADER_BYTES)))
+        }
+        ResponseFraming::UntilClose => {
+            lines.push("body: until the connection closes (no length given)".into());
+            State::UntilClose
+        }
+    }
+}
+
+impl Dissector for Messages {
+    fn feed(&mut self, bytes: &[u8]) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let used = self.step(&bytes[at..], &mut lines);
+            if used == 0 && matches!(self.state, State::Raw) {
+                break;
+            }
+            at += used;
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_with_a_chunked_body_line_by_line() {
+        let (mut requests, _) = pair(Side::Server);
+        let wire = b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\
+                     1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-T: 1\r\n\r\n";
+        assert_eq!(
+            requests.feed(wire),
+            [
+                "request line: method POST, target /echo, version HTTP/1.1",
+                "field: name Host, value a",
+                "field: name Transfer-Encoding, value chunked",
+                "end of head",
+                "body: chunked",
+                "chunk 0x1a = 26 bytes",
+                "chunk data: 26 bytes",
+                "last chunk",
+                "trailer field: name X-T, value 1",
+                "end of body",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_same_bytes_in_pieces_say_the_same() {
+        let wire = b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET /2 HTTP/1.1\r\nHost: a\r\n\r\n";
+        let (mut whole, _) = pair(Side::Server);
+        let once = whole.feed(wire);
+        assert!(once.contains(&"body: Content-Length 3".to_string()));
+        assert!(once.contains(&"request line: method GET, target /2, version HTTP/1.1".to_string()));
+        let (mut pieces, _) = pair(Side::Server);
+        let mut lines = Vec::new();
+        for byte in wire.chunks(1) {
+            lines.extend(pieces.feed(byte));
+        }
+        let without_progress = |l: &Vec<String>| {
+            l.iter()
+                .filter(|s| !s.starts_with("body: 1 bytes") && !s.starts_with("body: 3 bytes"))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(without_progress(&lines), without_progress(&once));
+    }
+
+    #[test]
+    fn a_response_to_head_has_no_body_and_one_to_get_has() {
+        let (mut requests, mut responses) = pair(Side::Server);
+        requests.feed(b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        let lines = responses.feed(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+        );
+        assert_eq!(
+            lines,
+            [
+                "status line: version HTTP/1.1, status 200, reason OK",
+                "field: name Content-Length, value 12",
+                "end of head",
+                "no body: HEAD",
+                "status line: version HTTP/1.1, status 200, reason OK",
+                "field: name Content-Length, value 2",
+                "end of head",
+                "body: Content-Length 2",
+                "body: 2 bytes, 0 to come",
+                "end of body",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_upgrade_turns_both_ways_into_frames() {
+        let (mut requests, mut responses) = pair(Side::Server);
+        let lines = requests.feed(
+            b"GET /updates HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\
+              \x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58",
+        );
+        assert!(lines.contains(&"text: \"Hello\"".to_string()), "{lines:?}");
+        let lines = responses.feed(b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x02hi");
+        assert!(lines.contains(&"switching protocols: WebSocket frames follow".to_string()));
+        assert!(lines.contains(&"text: \"hi\"".to_string()), "{lines:?}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_http_are_said_so_once() {
+        let (mut responses, _) = pair(Side::Client);
+        assert_eq!(
+            responses.feed(b"SSH-2.0-x\r\n"),
+            ["not valid HTTP: response does not begin with HTTP/"]
+        );
+        let (mut requests, _) = pair(Side::Server);
+        assert_eq!(
+            requests.feed(b"\x16\x03"),
+            ["not valid HTTP: unknown method (answered 400)"]
+        );
+        assert!(responses.feed(b"more").is_empty());
+    }
+}
