@@ -9,6 +9,7 @@ mod common;
 mod http;
 mod tcp;
 mod udp;
+mod ws;
 
 use common::Running;
 use std::path::PathBuf;
