@@ -1,15 +1,16 @@
 //! Our `ws-server` and `ws-client` against WebSocket implementations nobody here wrote:
-//! Python's `websockets`, as a client (`python/ws_client.py`) and as a server
-//! (`python/ws_server.py`).
+//! Python's `websockets` (client and server, `python/ws_*.py`), Node 20's built-in client
+//! (`node --experimental-websocket`, `node/ws-client.js`), the `ws` package as a server
+//! (`node/ws-server.js`, installed by `npm ci --prefix tests/interop/node`).
 //!
 //! Each peer program prints what it saw, one fact per line; the tests compare those lines and
 //! our binaries' stdout and trace with what RFC 6455 and the contract say. Every server
 //! listens on port 0; every wait has a deadline (the peers' own, shorter than the harness's
 //! `DEADLINE`); nothing sleeps and hopes. A missing peer — `python3`, its `websockets`
-//! package — fails the test, naming what to install.
+//! package, `node`, the `ws` package — fails the test, naming what to install.
 
 use crate::common::{Finished, Running};
-use crate::peer;
+use crate::{node_script, peer};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -357,5 +358,109 @@ fn our_client_offers_subprotocols_and_python_server_picks_one() {
     assert!(
         server.contains(&"close received: 1000 ''".to_string()),
         "{server:?}"
+    );
+}
+
+// ──────────────────────────────────── Node ────────────────────────────────────
+
+/// `node` with the `ws` package installed under `tests/interop/node`, or a failure naming it.
+fn node_with_ws() -> Command {
+    let dir = node_script("");
+    let found = peer("node")
+        .arg("-e")
+        .arg("require.resolve('ws', { paths: [process.argv[1]] })")
+        .arg(&dir)
+        .output()
+        .is_ok_and(|out| out.status.success());
+    assert!(
+        found,
+        "missing peer: the npm package `ws` (.ci/run installs it with \
+         `npm ci --prefix tests/interop/node`)"
+    );
+    peer("node")
+}
+
+#[test]
+fn node_builtin_websocket_client_against_our_server() {
+    let (server, port) = ws_server(
+        "127.0.0.1",
+        &["--protocol", "chat,superchat", "--exit-after", "1"],
+    );
+    let mut client = Running::command(
+        peer("node")
+            .arg("--experimental-websocket")
+            .arg(node_script("ws-client.js"))
+            .arg(format!("ws://127.0.0.1:{port}/updates"))
+            .arg("superchat"),
+    );
+    client.close_stdin();
+    let client = client.finish();
+    assert!(client.status.success(), "node ws-client.js: {client:?}");
+    assert_eq!(
+        client.out,
+        lines(&[
+            "open, protocol \"superchat\"",
+            "text \"hello\"",
+            "text \"中文 ✓\"",
+            "text \"\"",
+            "binary 4 bytes <00 01 fe ff> equal true",
+            "binary 300000 bytes <00 07 0e 15> equal true",
+            "close 1000 \"\" wasClean true",
+        ])
+    );
+    let server = server.finish();
+    assert!(server.status.success(), "ws-server: {server:?}");
+    assert_eq!(
+        ws_trace(&server.err),
+        lines(&[
+            "[ws] open PEER",
+            "[ws] message PEER text 5 bytes",
+            "[ws] message PEER text 10 bytes",
+            "[ws] message PEER text 0 bytes",
+            "[ws] message PEER binary 4 bytes",
+            "[ws] message PEER binary 300000 bytes",
+            "[ws] close PEER 1000 done",
+        ])
+    );
+}
+
+#[test]
+fn our_client_against_node_ws_package_server() {
+    let mut server = Running::command(
+        node_with_ws()
+            .arg(node_script("ws-server.js"))
+            .arg("superchat"),
+    );
+    let port = server.listening_port().to_string();
+    let mut client = Running::bin(
+        "ws-client",
+        &[
+            "--port",
+            &port,
+            "--count",
+            "3",
+            "--protocol",
+            "chat,superchat",
+        ],
+    );
+    client.close_stdin();
+    let client = client.finish();
+    assert!(client.status.success(), "ws-client: {client:?}");
+    assert_eq!(client.out, lines(&["hello", "hello", "hello"]));
+    let server = server.finish();
+    assert!(server.status.success(), "node ws-server.js: {server:?}");
+    // The pong comes back while the messages do: its place among them varies.
+    let mut seen = server.out[1..].to_vec();
+    seen.sort();
+    assert_eq!(
+        seen,
+        lines(&[
+            "close 1000 \"\"",
+            "connection, protocol \"superchat\"",
+            "message text \"hello\"",
+            "message text \"hello\"",
+            "message text \"hello\"",
+            "pong \"are you there?\"",
+        ])
     );
 }
