@@ -1,18 +1,21 @@
 //! Our `ws-server` and `ws-client` against WebSocket implementations nobody here wrote:
 //! Python's `websockets` (client and server, `python/ws_*.py`), Node 20's built-in client
 //! (`node --experimental-websocket`, `node/ws-client.js`), the `ws` package as a server
-//! (`node/ws-server.js`, installed by `npm ci --prefix tests/interop/node`).
+//! (`node/ws-server.js`, installed by `npm ci --prefix tests/interop/node`), and headless
+//! Chromium loading the demo page that `ws-server` serves at `/`.
 //!
 //! Each peer program prints what it saw, one fact per line; the tests compare those lines and
 //! our binaries' stdout and trace with what RFC 6455 and the contract say. Every server
 //! listens on port 0; every wait has a deadline (the peers' own, shorter than the harness's
-//! `DEADLINE`); nothing sleeps and hopes. A missing peer — `python3`, its `websockets`
-//! package, `node`, the `ws` package — fails the test, naming what to install.
+//! `DEADLINE`); nothing sleeps and hopes. The page's counters are polled until they reach a
+//! value, with a deadline. A missing peer — `python3`, its `websockets` package, `node`, the
+//! `ws` package, `chromium` — fails the test, naming what to install.
 
 use crate::common::{Finished, Running};
-use crate::{node_script, peer};
+use crate::{mask_port, node_script, peer};
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 // ─────────────────────────────────── our side ───────────────────────────────────
 
@@ -463,4 +466,177 @@ fn our_client_against_node_ws_package_server() {
             "pong \"are you there?\"",
         ])
     );
+}
+
+// ─────────────────────────────────── Chromium ───────────────────────────────────
+
+/// A fresh profile directory for one Chromium, removed when dropped.
+struct Profile(PathBuf);
+
+impl Profile {
+    fn new() -> Profile {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "chromium-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).expect("the profile directory is created");
+        Profile(dir)
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What the DevTools driver printed about the page, and our server's trace.
+struct PageRun {
+    facts: Vec<String>,
+    trace: Vec<String>,
+}
+
+/// Starts `ws-server --host HOST`, a headless Chromium, and `python/chromium_page.py`, which
+/// loads `http://HOST:PORT/`, waits for the page to count 5 replies, presses the page's stop
+/// button and reports; the port is masked in its facts.
+fn chromium_loads_the_demo_page(host: &str) -> PageRun {
+    let (mut server, port) = ws_server(host, &[]);
+    let url_host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    let page = format!("http://{url_host}:{port}/");
+
+    let profile = Profile::new();
+    let mut chromium = Running::command(
+        peer("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.0.display()))
+            .arg("about:blank"),
+    );
+    let listening = chromium.wait_err(|l| l.starts_with("DevTools listening on ws://"));
+    let devtools = listening
+        .trim_start_matches("DevTools listening on ")
+        .to_string();
+
+    let mut driver = Running::command(
+        python()
+            .arg(python_script("chromium_page.py"))
+            .args([&devtools, &page, "5"]),
+    );
+    driver.close_stdin();
+    let driver = driver.finish();
+    assert!(driver.status.success(), "chromium_page.py: {driver:?}");
+    // The driver has asked the browser to close: it exits by itself.
+    let chromium = chromium.finish();
+    assert!(chromium.status.success(), "chromium: {:?}", chromium.status);
+    drop(profile);
+
+    // The page pressed stop: close 1000 'stopped'. The server goes on; its trace is read up
+    // to that line.
+    server.wait_err(|l| l.starts_with("[ws] close "));
+    let server = server.kill();
+    PageRun {
+        facts: driver.out.iter().map(|l| mask_port(l, port)).collect(),
+        trace: ws_trace(&server.err),
+    }
+}
+
+/// What every load of the page must show, whatever the host.
+fn assert_round_trip(run: &PageRun, host: &str) {
+    let has = |fact: String| {
+        assert!(run.facts.contains(&fact), "no {fact:?} in {:#?}", run.facts);
+    };
+    has("received at least 5: True".to_string());
+    has("state: open".to_string());
+    has(format!("url shown: ws://{host}:PORT/updates"));
+    has("after stop: closed (1000)".to_string());
+    has("sent at least as many as received: True".to_string());
+    has(format!("request Document GET http://{host}:PORT/"));
+    has(format!("websocket ws://{host}:PORT/updates"));
+    has("websocket handshake 101".to_string());
+    // The contract: the page never throws and never calls console.error.
+    let bad: Vec<&String> = run
+        .facts
+        .iter()
+        .filter(|f| {
+            f.starts_with("exception:")
+                || f.starts_with("console.error:")
+                || f.starts_with("console.assert:")
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "the page threw or called console.error: {bad:#?}"
+    );
+    // Our side: the browser's connection opened, its updates were echoed, it closed cleanly.
+    assert_eq!(
+        run.trace.first().map(String::as_str),
+        Some("[ws] open PEER"),
+        "{:#?}",
+        run.trace
+    );
+    let messages = run
+        .trace
+        .iter()
+        .filter(|l| l.starts_with("[ws] message PEER text "))
+        .count();
+    assert!(messages >= 5, "{:#?}", run.trace);
+    assert_eq!(
+        run.trace.last().map(String::as_str),
+        Some("[ws] close PEER 1000 stopped"),
+        "{:#?}",
+        run.trace
+    );
+}
+
+#[test]
+fn chromium_runs_the_demo_page_and_its_messages_make_the_round_trip() {
+    let run = chromium_loads_the_demo_page("127.0.0.1");
+    assert_round_trip(&run, "127.0.0.1");
+}
+
+#[test]
+fn chromium_runs_the_demo_page_over_ipv6() {
+    let run = chromium_loads_the_demo_page("::1");
+    assert_round_trip(&run, "[::1]");
+}
+
+#[test]
+fn chromium_console_stays_clean_and_the_page_makes_no_other_request() {
+    // The contract: the page is self-contained ("no other request") and normal use logs no
+    // error. A page that names no icon makes the browser ask for /favicon.ico, which any
+    // status but 2xx turns into a console error ("Failed to load resource").
+    let run = chromium_loads_the_demo_page("127.0.0.1");
+    let requests: Vec<&String> = run
+        .facts
+        .iter()
+        .filter(|f| f.starts_with("request "))
+        .collect();
+    assert_eq!(
+        requests,
+        ["request Document GET http://127.0.0.1:PORT/"],
+        "{:#?}",
+        run.facts
+    );
+    let errors: Vec<&String> = run
+        .facts
+        .iter()
+        .filter(|f| f.starts_with("log error") || f.starts_with("loading failed"))
+        .collect();
+    assert!(errors.is_empty(), "the console shows errors: {errors:#?}");
 }
