@@ -10,6 +10,7 @@ mod http;
 mod http_client;
 mod tcp;
 mod udp;
+mod ws;
 
 use common::Running;
 use std::path::PathBuf;
