@@ -152,8 +152,11 @@ fn get_slash_serves_the_self_contained_demo_page() {
     assert!(page.contains("new WebSocket(url)"));
     assert!(page.contains("'ws://' + location.host + '/updates'"));
     assert!(page.contains("bufferedAmount === 0"));
-    // Self-contained: no other request (no src=, no href= to fetch).
-    assert!(!page.contains("src=") && !page.contains("href="), "{page}");
+    // Self-contained: no other request (no src=, no href= to fetch; even the icon is inline,
+    // or the browser would ask for /favicon.ico).
+    assert!(!page.contains("src="), "{page}");
+    assert_eq!(page.matches("href=").count(), 1, "{page}");
+    assert!(page.contains(r#"<link rel="icon" href="data:,">"#));
     assert!(!page.contains("console.error"));
 }
 
