@@ -1,6 +1,6 @@
 //! The wire view of HTTP: what each chunk of bytes on an HTTP connection means — the head line
 //! by line, the framing decision, each chunk's size line — found by the very functions the
-//! server and client parse with ([`find_head`], [`parse_request_head`], [`RequestHead::framing`],
+//! server and client parse with ([`find_head`], [`parse_request_head`], [`RequestHead::framing`](super::message::RequestHead::framing),
 //! [`ChunkedDecoder`], and their response twins), run a second time on the same bytes.
 //!
 //! ```text
