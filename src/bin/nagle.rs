@@ -67,6 +67,14 @@ fn command() -> Command {
         "give up on a connect or a reply after this long",
     )
     .switch("quiet", "no event trace on stderr")
+    .wire()
+    .flag(
+        "wire-rounds",
+        Kind::Count,
+        Some("3"),
+        "N",
+        "with --wire: how many rounds of each mode the timeline shows",
+    )
     .example("cargo run --release --bin nagle -- --rounds 50 --writes 200 --gap-us 100")
 }
 
@@ -117,6 +125,13 @@ fn main() {
         let _ = thread.join();
     }
 
+    if args.switch("wire") {
+        let shown = args.number("wire-rounds").unwrap_or(3);
+        eprint!(
+            "{}",
+            nagle::timelines(&report, usize::try_from(shown).unwrap_or(3))
+        );
+    }
     let summary = report.summary();
     if args.switch("json") {
         println!("{}", summary.to_json());

@@ -682,6 +682,50 @@ impl Client {
     }
 }
 
+/// `nagle --wire`: the first `rounds` write-write-read rounds of both modes side by side, each
+/// write and the reply at its time since the round began. The reply is the server's count of
+/// the reads the request took, so each round says "2 writes, N reads": with Nagle on, the
+/// second write waits for the first one's (delayed) ACK and arrives ~40 ms later, in a read
+/// of its own.
+pub fn timelines(report: &Report, rounds: usize) -> String {
+    const WIDTH: usize = 50;
+    let column = |latency: &Latency| -> Vec<String> {
+        let mut lines = Vec::new();
+        for (i, round) in latency.rounds.iter().take(rounds).enumerate() {
+            let at = |t: Duration| {
+                format!(
+                    "{:9.3} ms",
+                    t.saturating_sub(round.start).as_secs_f64() * 1000.0
+                )
+            };
+            let reads = round.server_reads;
+            lines.push(format!("round {}", i + 1));
+            lines.push(format!("{}  -> 5 bytes \"head \"", at(round.start)));
+            lines.push(format!(
+                "{}  -> 5 bytes \"body\\n\"",
+                at(round.header_written)
+            ));
+            lines.push(format!(
+                "{}  <- \"{reads}\\n\": 2 writes, {reads} read{}",
+                at(round.replied),
+                if reads == 1 { "" } else { "s" }
+            ));
+        }
+        lines
+    };
+    let left = column(&report.nodelay_off);
+    let right = column(&report.nodelay_on);
+    let mut out =
+        String::from("[wire] write-write-read, round by round (times since the round began)\n");
+    let row = |l: &str, r: &str| format!("  {l:<WIDTH$}| {r}\n");
+    out.push_str(&row("nodelay off (Nagle on)", "nodelay on"));
+    for i in 0..left.len().max(right.len()) {
+        let cell = |column: &[String]| column.get(i).cloned().unwrap_or_default();
+        out.push_str(&row(&cell(&left), &cell(&right)));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
