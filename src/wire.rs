@@ -69,13 +69,21 @@ impl Config {
     /// The settings for stderr as it is now: colour only on a terminal, and only if
     /// `NO_COLOR` is not set (<https://no-color.org>).
     pub fn for_stderr(max_bytes: usize, protocol: Protocol) -> Config {
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Config {
             max_bytes,
-            color,
+            color: wants_color(
+                std::io::stderr().is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            ),
             protocol,
         }
     }
+}
+
+/// Colour only for a terminal, and never when `NO_COLOR` is set to anything but the empty
+/// string (<https://no-color.org>: "when present and not an empty string").
+pub fn wants_color(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 static CONFIG: OnceLock<Config> = OnceLock::new();
@@ -380,6 +388,15 @@ mod tests {
         );
         assert!(text.starts_with("\x1b[36m[wire] 127.0.0.1:1 -> at 0.000 ms\x1b[0m\n"));
         assert!(text.contains("\x1b[33m        x\x1b[0m"));
+    }
+
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        use std::ffi::OsStr;
+        assert!(wants_color(true, None));
+        assert!(wants_color(true, Some(OsStr::new(""))));
+        assert!(!wants_color(true, Some(OsStr::new("1"))));
+        assert!(!wants_color(false, None));
     }
 
     #[test]
