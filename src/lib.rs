@@ -12,6 +12,7 @@
 //! | 构建HTTP服务: 报文, 模块, 请求, 响应, 服务事件 | [`http`] | `http-server` |
 //! | 构建HTTP服务: 代理 (the Agent pool, a forward proxy) | [`http::agent`], [`http::proxy`] | `http-client`, `http-proxy` |
 //! | 构建WebSocket服务: 握手, 数据传输 | [`ws`] | `ws-server`, `ws-client` |
+//! | (the lab) every chunk of bytes, and what it means | [`wire`] | `--wire` on every binary |
 //!
 //! And the pieces every binary shares:
 //!
