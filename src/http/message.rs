@@ -514,7 +514,7 @@ fn parse_request_line(line: &[u8]) -> Result<(String, String, Version), ParseErr
 }
 
 /// `field-line = field-name ":" OWS field-value OWS` (RFC 9112 §5).
-pub(crate) fn parse_field_line(line: &[u8]) -> Result<(String, String), ParseError> {
+fn parse_field_line(line: &[u8]) -> Result<(String, String), ParseError> {
     if matches!(line.first(), Some(b' ' | b'\t')) {
         return Err(ParseError::ObsFold);
     }

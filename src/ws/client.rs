@@ -20,7 +20,9 @@ use super::connection::{Options, WebSocket};
 use super::frame::Role;
 use super::handshake::{accept_key, has_token, new_client_key};
 use crate::error::NodeError;
-use crate::http::message::{parse_field_line, MAX_HEADER_BYTES};
+use crate::http::message::{
+    find_response_head, parse_response_head, HeadScan, ParseError, MAX_HEADERS, MAX_HEADER_BYTES,
+};
 use crate::tcp::{Inbox, Socket};
 use crate::trace::Trace;
 use std::fmt;
@@ -164,45 +166,32 @@ pub fn connect(
     ))
 }
 
-/// Reads the server's answer head: its status and fields.
+/// Reads the server's answer head (with the parser the HTTP client uses): its status and
+/// fields.
 fn read_answer(
     socket: &Socket,
     inbox: &mut Inbox,
 ) -> Result<(u16, Vec<(String, String)>), ClientError> {
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
-    let end = loop {
-        if let Some(i) = inbox.available().windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if inbox.available().len() > MAX_HEADER_BYTES {
-            return Err(ClientError::Handshake(
-                "the server's answer head is too large".into(),
-            ));
+    let parse_error = |e: ParseError| ClientError::Handshake(format!("Parse Error: {e}"));
+    let mut resume = 0;
+    loop {
+        match find_response_head(inbox.available(), resume, MAX_HEADER_BYTES) {
+            Ok(HeadScan::Complete { start, end }) => {
+                let head = parse_response_head(&inbox.available()[start..end], MAX_HEADERS)
+                    .map_err(parse_error)?;
+                inbox.consume(end);
+                return Ok((head.status, head.fields));
+            }
+            Ok(HeadScan::Incomplete { resume: next }) => resume = next,
+            Err(e) => return Err(parse_error(e)),
         }
         match inbox.fill(socket, deadline) {
             Ok(0) => return Err(ClientError::Handshake("socket hang up".into())),
             Ok(_) => {}
             Err(e) => return Err(ClientError::Net(NodeError::syscall("read", &e))),
         }
-    };
-    let head = &inbox.available()[..end - 4];
-    let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
-    let status_line = lines.next().unwrap_or_default();
-    // `HTTP/1.1 101 Switching Protocols`: the version, then a three-digit status.
-    let status = match status_line.strip_prefix(b"HTTP/1.1 ") {
-        Some(rest) if rest.len() >= 3 && rest[..3].iter().all(u8::is_ascii_digit) => rest[..3]
-            .iter()
-            .fold(0u16, |n, d| n * 10 + u16::from(d - b'0')),
-        _ => return Err(ClientError::Handshake("Parse Error: Expected HTTP/".into())),
-    };
-    let fields = lines
-        .map(parse_field_line)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ClientError::Handshake(format!("Parse Error: {e}")))?;
-    inbox.consume(end);
-    Ok((status, fields))
+    }
 }
 
 /// RFC 6455 §4.1: the checks a client makes on the server's answer.
