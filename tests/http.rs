@@ -15,10 +15,7 @@ use std::time::Duration;
 
 /// Starts `http-server --port 0` with extra flags; returns it and its port.
 fn server(extra: &[&str]) -> (Running, u16) {
-    let mut args = vec!["--port", "0"];
-    args.extend_from_slice(extra);
-    let mut server = Running::bin("http-server", &args);
-    let port = server.listening_port();
+    let (server, port) = common::server("http-server", extra);
     assert_eq!(
         server.out[0],
         format!("Server running at http://127.0.0.1:{port}/")

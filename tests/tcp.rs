@@ -14,10 +14,7 @@ use std::time::Duration;
 
 /// Starts `tcp-server` on a free port with extra flags; returns it and its port.
 fn server(extra: &[&str]) -> (Running, u16) {
-    let mut args = vec!["--port", "0"];
-    args.extend_from_slice(extra);
-    let mut server = Running::bin("tcp-server", &args);
-    let port = server.listening_port();
+    let (server, port) = common::server("tcp-server", extra);
     assert_eq!(server.out[0], format!("server start listen port {port} !"));
     (server, port)
 }

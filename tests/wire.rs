@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{run, Finished, Running};
+use common::{run, server, Finished, Running};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
@@ -17,14 +17,6 @@ fn assert_has(text: &str, needles: &[&str]) {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
     assert!(!text.contains('\x1b'), "colour codes in a pipe:\n{text}");
-}
-
-fn server(bin: &str, extra: &[&str]) -> (Running, u16) {
-    let mut args = vec!["--port", "0"];
-    args.extend_from_slice(extra);
-    let mut server = Running::bin(bin, &args);
-    let port = server.listening_port();
-    (server, port)
 }
 
 #[test]

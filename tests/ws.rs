@@ -9,10 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 
 fn server(extra: &[&str]) -> (Running, u16) {
-    let mut args = vec!["--port", "0"];
-    args.extend_from_slice(extra);
-    let mut server = Running::bin("ws-server", &args);
-    let port = server.listening_port();
+    let (server, port) = common::server("ws-server", extra);
     assert_eq!(
         server.out[0],
         format!("WebSocket server listening at ws://127.0.0.1:{port}/updates")

@@ -201,6 +201,16 @@ pub fn port_in(line: &str) -> Option<u16> {
     port
 }
 
+/// Starts one of the crate's servers on a free port (`--port 0` and `extra`), and returns it
+/// with the port read from its listening line.
+pub fn server(name: &str, extra: &[&str]) -> (Running, u16) {
+    let mut args = vec!["--port", "0"];
+    args.extend_from_slice(extra);
+    let mut server = Running::bin(name, &args);
+    let port = server.listening_port();
+    (server, port)
+}
+
 /// Runs a binary to completion with a deadline.
 pub fn run(name: &str, args: &[&str]) -> Finished {
     let mut running = Running::bin(name, args);
