@@ -22,6 +22,19 @@ pub fn unbracket(host: &str) -> &str {
         .unwrap_or(host)
 }
 
+/// The host part of a URL for `addr`: `127.0.0.1`, or `[::1]` for IPv6, as the listening lines
+/// print it (`http://[::1]:1337/`).
+///
+/// ```
+/// assert_eq!(netnotes::addr::url_host(&"[::1]:80".parse().unwrap()), "[::1]");
+/// ```
+pub fn url_host(addr: &SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => format!("[{}]", a.ip()),
+    }
+}
+
 /// Every address `host` resolves to, with `port`, in the resolver's order. An IP literal
 /// resolves to itself without a lookup.
 pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NodeError> {

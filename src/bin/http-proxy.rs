@@ -87,10 +87,7 @@ fn main() {
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let server = Server::listen(addr, options).unwrap_or_else(|e| cli::fatal(e));
     let local = server.local_address();
-    let host = match local {
-        std::net::SocketAddr::V4(a) => a.ip().to_string(),
-        std::net::SocketAddr::V6(a) => format!("[{}]", a.ip()),
-    };
+    let host = netnotes::addr::url_host(&local);
     println!("Proxy listening at http://{host}:{}/", local.port());
     server.run(Proxy::new(agent, upstream_timeout, trace));
 }

@@ -150,10 +150,7 @@ fn main() {
         .map_or(usize::MAX, |n| n as usize);
     let server = Server::listen(addr, options).unwrap_or_else(|e| cli::fatal(e));
     let local = server.local_address();
-    let host = match local {
-        std::net::SocketAddr::V4(a) => a.ip().to_string(),
-        std::net::SocketAddr::V6(a) => format!("[{}]", a.ip()),
-    };
+    let host = netnotes::addr::url_host(&local);
     println!(
         "WebSocket server listening at ws://{host}:{}/updates",
         local.port()

@@ -232,28 +232,47 @@ pub struct RequestHead {
     pub fields: Vec<(String, String)>,
 }
 
+/// Every value of the field `name` (case-insensitive) in `fields`, in order.
+fn values_of<'a>(
+    fields: &'a [(String, String)],
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    fields
+        .iter()
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The first value of the field `name` (case-insensitive) in `fields`.
+fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Whether a comma-separated field (`Connection`, `Upgrade`) in `fields` holds `token`, in
+/// any case (RFC 9110 §5.6.1: lists, with optional whitespace around the commas).
+fn has_token_in(fields: &[(String, String)], name: &str, token: &str) -> bool {
+    values_of(fields, name)
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
+}
+
 impl RequestHead {
     /// Every value of the field `name` (case-insensitive), in order.
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        values_of(&self.fields, name)
     }
 
     /// The first value of the field `name` (case-insensitive).
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        value_of(&self.fields, name)
     }
 
     /// Whether a comma-separated field (`Connection`, `Upgrade`) holds `token`, in any case.
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.values(name)
-            .flat_map(|v| v.split(','))
-            .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
+        has_token_in(&self.fields, name, token)
     }
 
     /// The path the request names, without the query: `/a` for `/a?b`, and for an
@@ -1015,25 +1034,17 @@ pub enum ResponseFraming {
 impl ResponseHead {
     /// Every value of the field `name` (case-insensitive), in order.
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        values_of(&self.fields, name)
     }
 
     /// The first value of the field `name` (case-insensitive).
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        value_of(&self.fields, name)
     }
 
     /// Whether a comma-separated field (`Connection`) holds `token`, in any case.
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.values(name)
-            .flat_map(|v| v.split(','))
-            .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
+        has_token_in(&self.fields, name, token)
     }
 
     /// Whether the server keeps the connection open after this response (RFC 9112 §9.3):
