@@ -28,6 +28,7 @@ use netnotes::trace::Trace;
 use netnotes::ws::server::{accept, check, is_websocket_request, Policy, Refused};
 use netnotes::ws::{Options, WsEvent};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// The book's browser client, served at `/`: self-contained, no other request.
 const DEMO_PAGE: &str = include_str!("../ws/demo.html");
@@ -58,6 +59,20 @@ fn command() -> Command {
         Some("16777216"),
         "BYTES",
         "longest message accepted (close 1009 past it)",
+    )
+    .flag(
+        "headers-timeout",
+        Kind::Count,
+        Some("60000"),
+        "MS",
+        "time for a request head (the handshake) to arrive (408 past it)",
+    )
+    .flag(
+        "send-timeout",
+        Kind::Count,
+        Some("60000"),
+        "MS",
+        "how long one write may wait for a client that does not read; the connection closes past it",
     )
     .flag(
         "max-connections",
@@ -142,10 +157,13 @@ fn main() {
     let args = command().parse_env();
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
+    let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));
     let mut options = ServerOptions::new(Trace::new("http", args.trace()));
     options.max_connections = args
         .number("max-connections")
         .map_or(usize::MAX, |n| n as usize);
+    options.limits.headers_timeout = millis("headers-timeout");
+    options.limits.send_timeout = millis("send-timeout");
     let server = Server::listen(addr, options).unwrap_or_else(|e| cli::fatal(e));
     let local = server.local_address();
     let host = match local {
@@ -161,6 +179,7 @@ fn main() {
     ws_options.max_message = args
         .number("max-message-bytes")
         .map_or(usize::MAX, |n| n as usize);
+    ws_options.send_timeout = millis("send-timeout");
     let echo = Echo {
         policy: Policy {
             protocols: list(args.text("protocol")),
