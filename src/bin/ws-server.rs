@@ -132,8 +132,14 @@ impl Handler for Echo {
         };
         while let Some(event) = ws.next_event() {
             if let WsEvent::Message(message) = event {
-                // Fails only once the connection is closing; the next event says so.
-                let _ = ws.send_message(&message);
+                // A send fails once the connection is closing (the next event says so), or
+                // when the client stopped reading and the write waited past --send-timeout.
+                // Then part of a frame may be out, and nothing more can follow it: end the
+                // connection here (dropping it closes TCP), or the thread would go on
+                // reading, each message costing another timeout, and then wait for ever.
+                if ws.send_message(&message).is_err() {
+                    break;
+                }
             }
         }
         let finished = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
