@@ -52,8 +52,9 @@ use std::thread;
 use std::time::Duration;
 
 /// The stack each connection thread gets. A handler needs little: reads go to the heap, and
-/// the peek buffer is 1 KiB. (Much smaller stacks do not save memory: the pages a thread
-/// touches are what cost, and glibc touches a few whatever the size.)
+/// the first read of each wait goes into 1 KiB on the stack. (Much smaller stacks do not save
+/// memory: the pages a thread touches are what cost, and glibc touches a few whatever the
+/// size.)
 pub const STACK_SIZE: usize = 64 * 1024;
 
 /// The default limit on open connections: 15,000 (the contract's figure; Node sets none, but
