@@ -43,6 +43,7 @@
 use super::socket::Socket;
 use crate::error::NodeError;
 use crate::trace::Trace;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -102,6 +103,10 @@ impl ServerOptions {
     }
 }
 
+/// A connection on the server's idle list: its stream (to shut it down) and whether it is
+/// idle now.
+type Listed = (Arc<TcpStream>, Arc<AtomicBool>);
+
 /// What the accept loop and the connection threads share.
 #[derive(Debug)]
 struct Shared {
@@ -113,9 +118,9 @@ struct Shared {
     finished_one: Condvar,
     finished: AtomicU64,
     exit_after: Option<u64>,
-    /// Connections that said they are idle (`Socket::set_idle`), by slot number: `close()`
-    /// shuts them down at once.
-    idle: Mutex<HashMap<u64, Arc<TcpStream>>>,
+    /// Connections that have been idle at least once (`Socket::set_idle`), by slot number,
+    /// each with a flag saying whether it is idle now: `close()` shuts those down at once.
+    idle: Mutex<HashMap<u64, Listed>>,
     next_slot: AtomicU64,
 }
 
@@ -135,7 +140,7 @@ impl Shared {
         self.close_idle();
     }
 
-    fn idle(&self) -> MutexGuard<'_, HashMap<u64, Arc<TcpStream>>> {
+    fn idle(&self) -> MutexGuard<'_, HashMap<u64, Listed>> {
         self.idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -143,9 +148,11 @@ impl Shared {
 
     /// Shuts down every idle connection: its thread's read returns 0 and it finishes.
     fn close_idle(&self) {
-        for stream in self.idle().values() {
-            // Fails only if the peer is already gone, which is the same outcome.
-            let _ = stream.shutdown(Shutdown::Both);
+        for (stream, idle) in self.idle().values() {
+            if idle.load(Ordering::SeqCst) {
+                // Fails only if the peer is already gone, which is the same outcome.
+                let _ = stream.shutdown(Shutdown::Both);
+            }
         }
     }
 }
@@ -156,27 +163,47 @@ impl Shared {
 pub(crate) struct Slot {
     shared: Arc<Shared>,
     id: u64,
+    /// Whether the connection is idle now; shared with the server's idle list once the
+    /// connection has been idle (unset before).
+    idle: OnceCell<Arc<AtomicBool>>,
 }
 
 impl Slot {
-    /// Adds the connection to the idle list, or takes it off. If the server is already
-    /// closing, an idle connection is shut down at once.
+    /// Marks the connection idle or busy. If the server is already closing, an idle
+    /// connection is shut down at once.
+    ///
+    /// An HTTP connection calls this twice per request, so the common case takes no lock:
+    /// the connection joins the server's list the first time it is idle (one lock) and only
+    /// flips its flag after that. `close()` sets `closing`, then shuts down every listed
+    /// connection whose flag is up; a connection sets its flag, then checks `closing`. With
+    /// both in sequentially consistent order, one of the two always sees the other, so an
+    /// idle connection is never missed. (The first version kept a map of idle connections
+    /// and took its lock to add and remove one around every request; `cargo bench` found
+    /// that lock in the profile: docs/performance.md.)
     pub(crate) fn set_idle(&self, stream: &Arc<TcpStream>, idle: bool) {
-        let mut list = self.shared.idle();
-        if idle {
-            if self.shared.closing.load(Ordering::SeqCst) {
-                let _ = stream.shutdown(Shutdown::Both);
-            }
-            list.insert(self.id, Arc::clone(stream));
-        } else {
-            list.remove(&self.id);
+        let flag = match self.idle.get() {
+            Some(flag) => flag,
+            None if !idle => return, // never listed: nothing to take back
+            None => self.idle.get_or_init(|| {
+                let flag = Arc::new(AtomicBool::new(false));
+                self.shared
+                    .idle()
+                    .insert(self.id, (Arc::clone(stream), Arc::clone(&flag)));
+                flag
+            }),
+        };
+        flag.store(idle, Ordering::SeqCst);
+        if idle && self.shared.closing.load(Ordering::SeqCst) {
+            let _ = stream.shutdown(Shutdown::Both);
         }
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.shared.idle().remove(&self.id);
+        if self.idle.get().is_some() {
+            self.shared.idle().remove(&self.id);
+        }
         *self.shared.open() -= 1;
         self.shared.finished_one.notify_all();
         let finished = self.shared.finished.fetch_add(1, Ordering::SeqCst) + 1;
@@ -301,6 +328,7 @@ impl Server {
             let slot = Slot {
                 shared: Arc::clone(&self.shared),
                 id: self.shared.next_slot.fetch_add(1, Ordering::Relaxed),
+                idle: OnceCell::new(),
             };
             match Socket::new(stream, peer, self.options.trace, true, Some(slot)) {
                 Ok(socket) => {
