@@ -8,6 +8,7 @@
 //!   cargo bench -- http ws             only the benchmarks named (see NAMES)
 //!   cargo bench -- --quick             short runs, to try the machinery; writes nothing
 //!   cargo bench -- --no-write          print the results, leave docs/ alone
+//!   cargo bench -- --rounds=3 --seconds=2   fewer or shorter runs (default 4 rounds of 3 s)
 //! ```
 //!
 //! The layout:
@@ -111,6 +112,14 @@ impl Config {
             cfg.chart_duration = Duration::from_secs(1);
             cfg.idle = 2_000;
             cfg.slowloris = 300;
+        }
+        for arg in args {
+            if let Some(n) = arg.strip_prefix("--rounds=").and_then(|n| n.parse().ok()) {
+                cfg.rounds = n;
+            }
+            if let Some(s) = arg.strip_prefix("--seconds=").and_then(|s| s.parse().ok()) {
+                cfg.duration = Duration::from_secs_f64(s);
+            }
         }
         cfg
     }

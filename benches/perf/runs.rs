@@ -15,7 +15,15 @@ use std::thread;
 use std::time::Duration;
 
 /// Starts each server; one that cannot start is left out and named.
-fn start_all(report: &mut Report, starts: Vec<(Who, Result<Server, String>)>) -> Vec<Server> {
+fn start_all(report: &mut Report, mut starts: Vec<(Who, Result<Server, String>)>) -> Vec<Server> {
+    // An earlier build of ours, when one is given, runs beside the others.
+    if let Some((_, Ok(ours))) = starts.first() {
+        let name = ours.binary.clone();
+        let extra: Vec<&str> = ours.extra.iter().map(String::as_str).collect();
+        if let Some(before) = Server::before(&name, &extra) {
+            starts.insert(1, (Who::Before, before));
+        }
+    }
     let mut servers = Vec::new();
     for (who, started) in starts {
         match started {
@@ -101,7 +109,8 @@ fn rows(
     let Some(ours) = results.get(&Who::Ours) else {
         return;
     };
-    for &(peer, target) in targets {
+    let before = [(Who::Before, None)];
+    for &(peer, target) in targets.iter().chain(&before) {
         if let Some(theirs) = results.get(&peer) {
             report.row(Row::paired(
                 benchmark,

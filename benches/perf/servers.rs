@@ -18,6 +18,8 @@ pub enum Who {
     Ours,
     Node,
     Nginx,
+    /// Our servers from an earlier build (`NETNOTES_BEFORE=DIR`), to measure a change.
+    Before,
 }
 
 impl Who {
@@ -26,6 +28,7 @@ impl Who {
             Who::Ours => "netnotes",
             Who::Node => "Node",
             Who::Nginx => "nginx",
+            Who::Before => "before",
         }
     }
 
@@ -35,6 +38,7 @@ impl Who {
             Who::Ours => "#c0392b",
             Who::Node => "#2e7d32",
             Who::Nginx => "#1f5fa8",
+            Who::Before => "#888888",
         }
     }
 }
@@ -47,6 +51,9 @@ pub struct Server {
     group: Group,
     /// nginx's prefix directory (its config, pid file and logs), removed on drop.
     dir: Option<PathBuf>,
+    /// Ours: the binary's name and the flags beyond `--port 0 --quiet`.
+    pub binary: String,
+    pub extra: Vec<String>,
 }
 
 /// The path of one of the crate's binaries, built by `cargo bench` in the bench profile.
@@ -70,7 +77,19 @@ impl Server {
     pub fn ours(name: &str, extra: &[&str]) -> Result<Server, String> {
         let mut command = Command::new(our_binary(name));
         command.args(["--port", "0", "--quiet"]).args(extra);
-        Server::start(Who::Ours, command, None)
+        let mut server = Server::start(Who::Ours, command, None)?;
+        server.binary = name.to_string();
+        server.extra = extra.iter().map(|a| a.to_string()).collect();
+        Ok(server)
+    }
+
+    /// The same server from an earlier build, if `NETNOTES_BEFORE` names the directory of
+    /// its binaries (`cp target/release/*-server DIR` before a change, then measure after).
+    pub fn before(name: &str, extra: &[&str]) -> Option<Result<Server, String>> {
+        let dir = std::env::var_os("NETNOTES_BEFORE")?;
+        let mut command = Command::new(Path::new(&dir).join(name));
+        command.args(["--port", "0", "--quiet"]).args(extra);
+        Some(Server::start(Who::Before, command, None))
     }
 
     /// A Node program from `benches/peers/`, given port 0.
@@ -123,6 +142,8 @@ impl Server {
             group: Group::of(child.id()),
             child,
             dir: Some(dir),
+            binary: String::new(),
+            extra: Vec::new(),
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(addr).is_err() {
@@ -171,6 +192,8 @@ impl Server {
             group: Group::of(child.id()),
             child,
             dir,
+            binary: String::new(),
+            extra: Vec::new(),
         })
     }
 
