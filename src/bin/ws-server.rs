@@ -29,6 +29,7 @@ use netnotes::wire::Protocol;
 use netnotes::ws::server::{accept, check, is_websocket_request, Policy, Refused};
 use netnotes::ws::{Options, WsEvent};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// The book's browser client, served at `/`: self-contained, no other request.
 const DEMO_PAGE: &str = include_str!("../ws/demo.html");
@@ -59,6 +60,20 @@ fn command() -> Command {
         Some("16777216"),
         "BYTES",
         "longest message accepted (close 1009 past it)",
+    )
+    .flag(
+        "headers-timeout",
+        Kind::Count,
+        Some("60000"),
+        "MS",
+        "time for a request head (the handshake) to arrive (408 past it)",
+    )
+    .flag(
+        "send-timeout",
+        Kind::Count,
+        Some("60000"),
+        "MS",
+        "how long one write may wait for a client that does not read; the connection closes past it",
     )
     .flag(
         "max-connections",
@@ -118,8 +133,14 @@ impl Handler for Echo {
         };
         while let Some(event) = ws.next_event() {
             if let WsEvent::Message(message) = event {
-                // Fails only once the connection is closing; the next event says so.
-                let _ = ws.send_message(&message);
+                // A send fails once the connection is closing (the next event says so), or
+                // when the client stopped reading and the write waited past --send-timeout.
+                // Then part of a frame may be out, and nothing more can follow it: end the
+                // connection here (dropping it closes TCP), or the thread would go on
+                // reading, each message costing another timeout, and then wait for ever.
+                if ws.send_message(&message).is_err() {
+                    break;
+                }
             }
         }
         let finished = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
@@ -144,10 +165,13 @@ fn main() {
     args.enable_wire(Protocol::Http);
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
+    let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));
     let mut options = ServerOptions::new(Trace::new("http", args.trace()));
     options.max_connections = args
         .number("max-connections")
         .map_or(usize::MAX, |n| n as usize);
+    options.limits.headers_timeout = millis("headers-timeout");
+    options.limits.send_timeout = millis("send-timeout");
     let server = Server::listen(addr, options).unwrap_or_else(|e| cli::fatal(e));
     let local = server.local_address();
     let host = netnotes::addr::url_host(&local);
@@ -160,6 +184,7 @@ fn main() {
     ws_options.max_message = args
         .number("max-message-bytes")
         .map_or(usize::MAX, |n| n as usize);
+    ws_options.send_timeout = millis("send-timeout");
     let echo = Echo {
         policy: Policy {
             protocols: list(args.text("protocol")),

@@ -21,11 +21,13 @@
 //! The accept loop and the threads:
 //!
 //! ```text
-//!   main thread                         one thread per connection ("tcp 127.0.0.1:50522")
+//!   main thread                         one thread per connection ("tcp worker 7")
 //!   ───────────                         ───────────────────────────────────────────────────
 //!   listen()            → listening
-//!   loop accept()       → connection ──spawn──▶ handler(socket): while let Some(ev) = next_event()
+//!   loop accept()       → connection
 //!     over the limit?   → drop (closed at once)
+//!     a thread waiting? → hand it over ───────▶ handler(socket): while let Some(ev) = next_event()
+//!     else              → spawn one ──────────▶ ... then wait up to PARK_TIME for the next one
 //!     accept failed?    → error, back off, go on
 //!   close() requested   → stop accepting, wait for the handlers to return → close
 //! ```
@@ -43,17 +45,19 @@
 use super::socket::Socket;
 use crate::error::NodeError;
 use crate::trace::Trace;
-use std::collections::HashMap;
+use std::cell::OnceCell;
+use std::collections::{HashMap, VecDeque};
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The stack each connection thread gets. A handler needs little: reads go to the heap, and
-/// the peek buffer is 1 KiB. (Much smaller stacks do not save memory: the pages a thread
-/// touches are what cost, and glibc touches a few whatever the size.)
+/// the first read of each wait goes into 1 KiB on the stack. (Much smaller stacks do not save
+/// memory: the pages a thread touches are what cost, and glibc touches a few whatever the
+/// size.)
 pub const STACK_SIZE: usize = 64 * 1024;
 
 /// The default limit on open connections: 15,000 (the contract's figure; Node sets none, but
@@ -63,6 +67,105 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 15_000;
 /// How long the accept loop waits after running out of descriptors (`EMFILE`) or memory
 /// before it tries again, so that it does not spin while nothing can be accepted.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// How long a thread that has finished its connection waits for another before it exits.
+/// Long enough to carry a steady stream of short connections from one to the next; short
+/// enough that the threads of a burst that has passed are soon gone.
+pub const PARK_TIME: Duration = Duration::from_secs(2);
+
+/// At most this many finished threads wait for a next connection at once; the others exit.
+/// Each waiting thread keeps its stack's touched pages (8 KiB or so): 1 MiB for all of them.
+pub const MAX_PARKED: usize = 128;
+
+/// Threads that have finished a connection and wait for the next one, and the connections
+/// handed to them.
+///
+/// Starting a thread costs tens of microseconds (an `mmap` for the stack, `clone`, the
+/// thread's own set-up, then the same again in reverse when it ends); handing a socket to a
+/// thread that is already waiting costs a lock and one wake-up. A client that opens a
+/// connection per request pays the first on every request; `cargo bench` measured both, and
+/// the server time per request that this saves (docs/performance.md). It is the Rust book's
+/// `ThreadPool` (ch. 21) with two changes: the pool grows as connections need threads, never
+/// queueing one behind another, and a thread that waits too long leaves.
+///
+/// ```text
+///   accept loop                         threads
+///   hand_over(socket):                  after a connection: next()
+///     waiting > queue.len()?              waiting += 1
+///       yes: queue.push(socket) ─────▶    wait (up to PARK_TIME) for queue.pop()
+///       no:  spawn a new thread           got one: serve it, then next() again
+///                                         timed out or closed: waiting -= 1, exit
+/// ```
+///
+/// The rule `waiting > queue.len()` keeps every queued connection matched to a waiting
+/// thread, and a thread leaves only when the queue is empty, so nothing handed over is lost.
+#[derive(Debug, Default)]
+struct Parked {
+    state: Mutex<ParkedState>,
+    handed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct ParkedState {
+    /// Threads waiting now.
+    waiting: usize,
+    /// Connections handed over and not yet picked up (never more than `waiting`).
+    queue: VecDeque<Socket>,
+    /// The server has closed: waiting threads leave.
+    closed: bool,
+}
+
+impl Parked {
+    fn state(&self) -> MutexGuard<'_, ParkedState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Gives `socket` to a waiting thread; gives it back if no thread is free.
+    fn hand_over(&self, socket: Socket) -> Option<Socket> {
+        let mut state = self.state();
+        if state.waiting > state.queue.len() {
+            state.queue.push_back(socket);
+            drop(state);
+            self.handed.notify_one();
+            None
+        } else {
+            Some(socket)
+        }
+    }
+
+    /// Waits up to [`PARK_TIME`] for a connection; `None`: the thread should exit.
+    fn next(&self) -> Option<Socket> {
+        let mut state = self.state();
+        if state.closed || state.waiting >= MAX_PARKED {
+            return None;
+        }
+        state.waiting += 1;
+        let deadline = Instant::now() + PARK_TIME;
+        loop {
+            if let Some(socket) = state.queue.pop_front() {
+                state.waiting -= 1;
+                return Some(socket);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || state.closed {
+                state.waiting -= 1;
+                return None;
+            }
+            state = match self.handed.wait_timeout(state, left) {
+                Ok((state, _)) => state,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+
+    /// The server has closed: waiting threads leave now.
+    fn close(&self) {
+        self.state().closed = true;
+        self.handed.notify_all();
+    }
+}
 
 /// One event of a TCP server, named as Node names it.
 ///
@@ -101,6 +204,10 @@ impl ServerOptions {
     }
 }
 
+/// A connection on the server's idle list: its stream (to shut it down) and whether it is
+/// idle now.
+type Listed = (Arc<TcpStream>, Arc<AtomicBool>);
+
 /// What the accept loop and the connection threads share.
 #[derive(Debug)]
 struct Shared {
@@ -112,10 +219,12 @@ struct Shared {
     finished_one: Condvar,
     finished: AtomicU64,
     exit_after: Option<u64>,
-    /// Connections that said they are idle (`Socket::set_idle`), by slot number: `close()`
-    /// shuts them down at once.
-    idle: Mutex<HashMap<u64, Arc<TcpStream>>>,
+    /// Connections that have been idle at least once (`Socket::set_idle`), by slot number,
+    /// each with a flag saying whether it is idle now: `close()` shuts those down at once.
+    idle: Mutex<HashMap<u64, Listed>>,
     next_slot: AtomicU64,
+    /// Threads waiting for their next connection (`run` only).
+    parked: Parked,
 }
 
 impl Shared {
@@ -134,7 +243,7 @@ impl Shared {
         self.close_idle();
     }
 
-    fn idle(&self) -> MutexGuard<'_, HashMap<u64, Arc<TcpStream>>> {
+    fn idle(&self) -> MutexGuard<'_, HashMap<u64, Listed>> {
         self.idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -142,9 +251,11 @@ impl Shared {
 
     /// Shuts down every idle connection: its thread's read returns 0 and it finishes.
     fn close_idle(&self) {
-        for stream in self.idle().values() {
-            // Fails only if the peer is already gone, which is the same outcome.
-            let _ = stream.shutdown(Shutdown::Both);
+        for (stream, idle) in self.idle().values() {
+            if idle.load(Ordering::SeqCst) {
+                // Fails only if the peer is already gone, which is the same outcome.
+                let _ = stream.shutdown(Shutdown::Both);
+            }
         }
     }
 }
@@ -155,27 +266,47 @@ impl Shared {
 pub(crate) struct Slot {
     shared: Arc<Shared>,
     id: u64,
+    /// Whether the connection is idle now; shared with the server's idle list once the
+    /// connection has been idle (unset before).
+    idle: OnceCell<Arc<AtomicBool>>,
 }
 
 impl Slot {
-    /// Adds the connection to the idle list, or takes it off. If the server is already
-    /// closing, an idle connection is shut down at once.
+    /// Marks the connection idle or busy. If the server is already closing, an idle
+    /// connection is shut down at once.
+    ///
+    /// An HTTP connection calls this twice per request, so the common case takes no lock:
+    /// the connection joins the server's list the first time it is idle (one lock) and only
+    /// flips its flag after that. `close()` sets `closing`, then shuts down every listed
+    /// connection whose flag is up; a connection sets its flag, then checks `closing`. With
+    /// both in sequentially consistent order, one of the two always sees the other, so an
+    /// idle connection is never missed. (The first version kept a map of idle connections
+    /// and took its lock to add and remove one around every request; `cargo bench` found
+    /// that lock in the profile: docs/performance.md.)
     pub(crate) fn set_idle(&self, stream: &Arc<TcpStream>, idle: bool) {
-        let mut list = self.shared.idle();
-        if idle {
-            if self.shared.closing.load(Ordering::SeqCst) {
-                let _ = stream.shutdown(Shutdown::Both);
-            }
-            list.insert(self.id, Arc::clone(stream));
-        } else {
-            list.remove(&self.id);
+        let flag = match self.idle.get() {
+            Some(flag) => flag,
+            None if !idle => return, // never listed: nothing to take back
+            None => self.idle.get_or_init(|| {
+                let flag = Arc::new(AtomicBool::new(false));
+                self.shared
+                    .idle()
+                    .insert(self.id, (Arc::clone(stream), Arc::clone(&flag)));
+                flag
+            }),
+        };
+        flag.store(idle, Ordering::SeqCst);
+        if idle && self.shared.closing.load(Ordering::SeqCst) {
+            let _ = stream.shutdown(Shutdown::Both);
         }
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.shared.idle().remove(&self.id);
+        if self.idle.get().is_some() {
+            self.shared.idle().remove(&self.id);
+        }
         *self.shared.open() -= 1;
         self.shared.finished_one.notify_all();
         let finished = self.shared.finished.fetch_add(1, Ordering::SeqCst) + 1;
@@ -233,6 +364,7 @@ impl Server {
             exit_after: options.exit_after,
             idle: Mutex::new(HashMap::new()),
             next_slot: AtomicU64::new(0),
+            parked: Parked::default(),
         });
         options
             .trace
@@ -300,6 +432,7 @@ impl Server {
             let slot = Slot {
                 shared: Arc::clone(&self.shared),
                 id: self.shared.next_slot.fetch_add(1, Ordering::Relaxed),
+                idle: OnceCell::new(),
             };
             match Socket::new(stream, peer, self.options.trace, true, Some(slot)) {
                 Ok(socket) => {
@@ -317,19 +450,38 @@ impl Server {
     /// Runs the accept loop until the server closes, calling `handler` with each connection's
     /// socket on a thread of its own. A thread that cannot be started refuses that one
     /// connection (traced as `drop`); the server goes on.
+    ///
+    /// A thread whose connection has finished does not exit at once: it waits up to
+    /// [`PARK_TIME`] for the next connection, and the accept loop hands new connections to
+    /// such waiting threads before it starts new ones (see [`Parked`]). Still one thread per
+    /// open connection; only the starting and ending of threads is saved.
     pub fn run<F>(mut self, handler: F)
     where
         F: Fn(Socket) + Send + Sync + 'static,
     {
         let handler = Arc::new(handler);
+        let mut started = 0u64;
         while let Some(event) = self.next_event() {
             if let ServerEvent::Connection(socket) = event {
+                let Some(socket) = self.shared.parked.hand_over(socket) else {
+                    continue; // a waiting thread has it
+                };
                 let peer = socket.remote_address();
                 let handler = Arc::clone(&handler);
+                let shared = Arc::clone(&self.shared);
+                started += 1;
+                // Named for ps -L and panic messages. A thread may serve several connections
+                // one after another, so the name is a number, not a peer: the trace lines
+                // carry each connection's peer.
                 let spawned = thread::Builder::new()
-                    .name(format!("tcp {peer}"))
+                    .name(format!("tcp worker {started}"))
                     .stack_size(STACK_SIZE)
-                    .spawn(move || handler(socket));
+                    .spawn(move || {
+                        handler(socket);
+                        while let Some(socket) = shared.parked.next() {
+                            handler(socket);
+                        }
+                    });
                 if spawned.is_err() {
                     // The closure, and the socket in it, are dropped: the connection closes.
                     self.refuse(peer);
@@ -349,6 +501,7 @@ impl Server {
     /// connection has finished, and reports `close`.
     fn finish_close(&mut self) -> ServerEvent {
         self.listener = None;
+        self.shared.parked.close();
         let mut open = self.shared.open();
         while *open > 0 {
             open = self
