@@ -21,11 +21,13 @@
 //! The accept loop and the threads:
 //!
 //! ```text
-//!   main thread                         one thread per connection ("tcp 127.0.0.1:50522")
+//!   main thread                         one thread per connection ("tcp worker 7")
 //!   ───────────                         ───────────────────────────────────────────────────
 //!   listen()            → listening
-//!   loop accept()       → connection ──spawn──▶ handler(socket): while let Some(ev) = next_event()
+//!   loop accept()       → connection
 //!     over the limit?   → drop (closed at once)
+//!     a thread waiting? → hand it over ───────▶ handler(socket): while let Some(ev) = next_event()
+//!     else              → spawn one ──────────▶ ... then wait up to PARK_TIME for the next one
 //!     accept failed?    → error, back off, go on
 //!   close() requested   → stop accepting, wait for the handlers to return → close
 //! ```
@@ -44,13 +46,13 @@ use super::socket::Socket;
 use crate::error::NodeError;
 use crate::trace::Trace;
 use std::cell::OnceCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The stack each connection thread gets. A handler needs little: reads go to the heap, and
 /// the first read of each wait goes into 1 KiB on the stack. (Much smaller stacks do not save
@@ -65,6 +67,105 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 15_000;
 /// How long the accept loop waits after running out of descriptors (`EMFILE`) or memory
 /// before it tries again, so that it does not spin while nothing can be accepted.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// How long a thread that has finished its connection waits for another before it exits.
+/// Long enough to carry a steady stream of short connections from one to the next; short
+/// enough that the threads of a burst that has passed are soon gone.
+pub const PARK_TIME: Duration = Duration::from_secs(2);
+
+/// At most this many finished threads wait for a next connection at once; the others exit.
+/// Each waiting thread keeps its stack's touched pages (8 KiB or so): 1 MiB for all of them.
+pub const MAX_PARKED: usize = 128;
+
+/// Threads that have finished a connection and wait for the next one, and the connections
+/// handed to them.
+///
+/// Starting a thread costs tens of microseconds (an `mmap` for the stack, `clone`, the
+/// thread's own set-up, then the same again in reverse when it ends); handing a socket to a
+/// thread that is already waiting costs a lock and one wake-up. A client that opens a
+/// connection per request pays the first on every request; `cargo bench` measured both, and
+/// the server time per request that this saves (docs/performance.md). It is the Rust book's
+/// `ThreadPool` (ch. 21) with two changes: the pool grows as connections need threads, never
+/// queueing one behind another, and a thread that waits too long leaves.
+///
+/// ```text
+///   accept loop                         threads
+///   hand_over(socket):                  after a connection: next()
+///     waiting > queue.len()?              waiting += 1
+///       yes: queue.push(socket) ─────▶    wait (up to PARK_TIME) for queue.pop()
+///       no:  spawn a new thread           got one: serve it, then next() again
+///                                         timed out or closed: waiting -= 1, exit
+/// ```
+///
+/// The rule `waiting > queue.len()` keeps every queued connection matched to a waiting
+/// thread, and a thread leaves only when the queue is empty, so nothing handed over is lost.
+#[derive(Debug, Default)]
+struct Parked {
+    state: Mutex<ParkedState>,
+    handed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct ParkedState {
+    /// Threads waiting now.
+    waiting: usize,
+    /// Connections handed over and not yet picked up (never more than `waiting`).
+    queue: VecDeque<Socket>,
+    /// The server has closed: waiting threads leave.
+    closed: bool,
+}
+
+impl Parked {
+    fn state(&self) -> MutexGuard<'_, ParkedState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Gives `socket` to a waiting thread; gives it back if no thread is free.
+    fn hand_over(&self, socket: Socket) -> Option<Socket> {
+        let mut state = self.state();
+        if state.waiting > state.queue.len() {
+            state.queue.push_back(socket);
+            drop(state);
+            self.handed.notify_one();
+            None
+        } else {
+            Some(socket)
+        }
+    }
+
+    /// Waits up to [`PARK_TIME`] for a connection; `None`: the thread should exit.
+    fn next(&self) -> Option<Socket> {
+        let mut state = self.state();
+        if state.closed || state.waiting >= MAX_PARKED {
+            return None;
+        }
+        state.waiting += 1;
+        let deadline = Instant::now() + PARK_TIME;
+        loop {
+            if let Some(socket) = state.queue.pop_front() {
+                state.waiting -= 1;
+                return Some(socket);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || state.closed {
+                state.waiting -= 1;
+                return None;
+            }
+            state = match self.handed.wait_timeout(state, left) {
+                Ok((state, _)) => state,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+
+    /// The server has closed: waiting threads leave now.
+    fn close(&self) {
+        self.state().closed = true;
+        self.handed.notify_all();
+    }
+}
 
 /// One event of a TCP server, named as Node names it.
 ///
@@ -122,6 +223,8 @@ struct Shared {
     /// each with a flag saying whether it is idle now: `close()` shuts those down at once.
     idle: Mutex<HashMap<u64, Listed>>,
     next_slot: AtomicU64,
+    /// Threads waiting for their next connection (`run` only).
+    parked: Parked,
 }
 
 impl Shared {
@@ -261,6 +364,7 @@ impl Server {
             exit_after: options.exit_after,
             idle: Mutex::new(HashMap::new()),
             next_slot: AtomicU64::new(0),
+            parked: Parked::default(),
         });
         options
             .trace
@@ -346,19 +450,38 @@ impl Server {
     /// Runs the accept loop until the server closes, calling `handler` with each connection's
     /// socket on a thread of its own. A thread that cannot be started refuses that one
     /// connection (traced as `drop`); the server goes on.
+    ///
+    /// A thread whose connection has finished does not exit at once: it waits up to
+    /// [`PARK_TIME`] for the next connection, and the accept loop hands new connections to
+    /// such waiting threads before it starts new ones (`Parked`, in the source). Still one
+    /// thread per open connection; only the starting and ending of threads is saved.
     pub fn run<F>(mut self, handler: F)
     where
         F: Fn(Socket) + Send + Sync + 'static,
     {
         let handler = Arc::new(handler);
+        let mut started = 0u64;
         while let Some(event) = self.next_event() {
             if let ServerEvent::Connection(socket) = event {
+                let Some(socket) = self.shared.parked.hand_over(socket) else {
+                    continue; // a waiting thread has it
+                };
                 let peer = socket.remote_address();
                 let handler = Arc::clone(&handler);
+                let shared = Arc::clone(&self.shared);
+                started += 1;
+                // Named for ps -L and panic messages. A thread may serve several connections
+                // one after another, so the name is a number, not a peer: the trace lines
+                // carry each connection's peer.
                 let spawned = thread::Builder::new()
-                    .name(format!("tcp {peer}"))
+                    .name(format!("tcp worker {started}"))
                     .stack_size(STACK_SIZE)
-                    .spawn(move || handler(socket));
+                    .spawn(move || {
+                        handler(socket);
+                        while let Some(socket) = shared.parked.next() {
+                            handler(socket);
+                        }
+                    });
                 if spawned.is_err() {
                     // The closure, and the socket in it, are dropped: the connection closes.
                     self.refuse(peer);
@@ -378,6 +501,7 @@ impl Server {
     /// connection has finished, and reports `close`.
     fn finish_close(&mut self) -> ServerEvent {
         self.listener = None;
+        self.shared.parked.close();
         let mut open = self.shared.open();
         while *open > 0 {
             open = self
