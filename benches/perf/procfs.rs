@@ -205,6 +205,18 @@ impl MemoryMap {
     }
 }
 
+/// A field of `/proc/meminfo`, KiB: the kernel's own memory (`KernelStack`, `Slab`,
+/// `PageTables`), which no process's RSS shows.
+pub fn meminfo_kib(field: &str) -> u64 {
+    fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with(field))?;
+            line[field.len()..].split_whitespace().next()?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
 /// The machine's 1-minute load average: how busy it was besides us.
 pub fn load_average() -> f64 {
     fs::read_to_string("/proc/loadavg")

@@ -461,6 +461,7 @@ pub fn chart(cfg: &Config, report: &mut Report) {
     let servers = http_servers(report);
     let mut rate: HashMap<Who, Vec<(f64, f64)>> = HashMap::new();
     let mut p99: HashMap<Who, Vec<(f64, f64)>> = HashMap::new();
+    let mut cpu: HashMap<Who, Vec<f64>> = HashMap::new(); // server µs per request
     for &connections in &cfg.chart_counts {
         let short = Config {
             duration: cfg.chart_duration,
@@ -486,6 +487,9 @@ pub fn chart(cfg: &Config, report: &mut Report) {
             p99.entry(who)
                 .or_default()
                 .push((x, median(&|o| o.latency(99.0)) / 1000.0));
+            cpu.entry(who)
+                .or_default()
+                .push(median(&Outcome::server_us));
         }
     }
     let missing: Vec<&str> = [Who::Ours, Who::Node, Who::Nginx]
@@ -570,11 +574,15 @@ pub fn chart(cfg: &Config, report: &mut Report) {
         .filter(|w| rate.contains_key(w))
         .collect();
     for who in &present {
-        let _ = write!(md, " {} req/s | {} p99 |", who.name(), who.name());
+        let _ = write!(
+            md,
+            " {0} req/s | {0} p99 | {0} CPU per request |",
+            who.name()
+        );
     }
     md.push_str("\n|---:|");
     for _ in &present {
-        md.push_str("---:|---:|");
+        md.push_str("---:|---:|---:|");
     }
     md.push('\n');
     for (i, connections) in cfg.chart_counts.iter().enumerate() {
@@ -582,7 +590,13 @@ pub fn chart(cfg: &Config, report: &mut Report) {
         for who in &present {
             let r = rate[who].get(i).map_or(f64::NAN, |p| p.1);
             let l = p99[who].get(i).map_or(f64::NAN, |p| p.1);
-            let _ = write!(md, " {} | {} |", thousands(r), micros(l * 1000.0));
+            let c = cpu[who].get(i).copied().unwrap_or(f64::NAN);
+            let _ = write!(
+                md,
+                " {} | {} | {c:.1} µs |",
+                thousands(r),
+                micros(l * 1000.0)
+            );
         }
         md.push('\n');
     }

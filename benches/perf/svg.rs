@@ -77,13 +77,34 @@ fn linear_ticks(lo: f64, hi: f64, n: f64) -> Vec<f64> {
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
+    // From the last step at or below `lo` to the first at or above `hi`.
     let mut ticks = Vec::new();
     let mut t = (lo / step).floor() * step;
-    while t <= hi + step * 1e-9 {
+    loop {
         ticks.push(t);
+        if t >= hi - step * 1e-9 {
+            return ticks;
+        }
         t += step;
     }
-    ticks
+}
+
+/// The largest of 1, 2, 5 × 10^k at or below `v` (`up`: the smallest at or above).
+fn nice_log(v: f64, up: bool) -> f64 {
+    let decade = 10f64.powf(v.log10().floor());
+    let steps = [1.0, 2.0, 5.0, 10.0].map(|m| m * decade);
+    if up {
+        steps
+            .into_iter()
+            .find(|s| *s >= v * 0.999)
+            .unwrap_or(10.0 * decade)
+    } else {
+        steps
+            .into_iter()
+            .rev()
+            .find(|s| *s <= v * 1.001)
+            .unwrap_or(decade)
+    }
 }
 
 /// Ticks at 1, 2, 5 × 10^k between `lo` and `hi` (log).
@@ -150,8 +171,8 @@ pub fn render(chart: &Chart) -> String {
         (xmin - pad, xmax + pad)
     };
     let (ylo, yhi, yticks) = if chart.y.log {
-        let lo = 10f64.powf(ymin.max(1e-9).log10().floor());
-        let hi = 10f64.powf(ymax.max(1e-9).log10().ceil());
+        let lo = nice_log(ymin.max(1e-9), false);
+        let hi = nice_log(ymax.max(1e-9), true);
         (lo, hi, log_ticks(lo, hi))
     } else {
         let ticks = linear_ticks(0.0, ymax * 1.05, 5.0);

@@ -453,8 +453,8 @@ impl Server {
     ///
     /// A thread whose connection has finished does not exit at once: it waits up to
     /// [`PARK_TIME`] for the next connection, and the accept loop hands new connections to
-    /// such waiting threads before it starts new ones (see [`Parked`]). Still one thread per
-    /// open connection; only the starting and ending of threads is saved.
+    /// such waiting threads before it starts new ones (`Parked`, in the source). Still one
+    /// thread per open connection; only the starting and ending of threads is saved.
     pub fn run<F>(mut self, handler: F)
     where
         F: Fn(Socket) + Send + Sync + 'static,
