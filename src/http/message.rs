@@ -469,21 +469,9 @@ pub fn is_tchar(b: u8) -> bool {
 /// assert_eq!(head.fields, [("Host".to_string(), "x".to_string()), ("X-Y".to_string(), "z".to_string())]);
 /// ```
 pub fn parse_request_head(head: &[u8], max_fields: usize) -> Result<RequestHead, ParseError> {
-    // find_head guarantees that every line ends in CRLF and that the last one is empty:
-    // drop that empty line, then each piece split at LF ends in the CR of its CRLF.
-    let lines = head.strip_suffix(b"\r\n").unwrap_or(head);
-    let mut lines = lines
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let mut lines = head_lines(head);
     let (method, target, version) = parse_request_line(lines.next().unwrap_or(b""))?;
-    let mut fields = Vec::new();
-    for line in lines {
-        if fields.len() == max_fields {
-            return Err(ParseError::TooManyFields);
-        }
-        fields.push(parse_field_line(line)?);
-    }
+    let fields = parse_fields(lines, max_fields)?;
     let head = RequestHead {
         method,
         target,
@@ -494,6 +482,32 @@ pub fn parse_request_head(head: &[u8], max_fields: usize) -> Result<RequestHead,
         return Err(ParseError::MissingHost);
     }
     Ok(head)
+}
+
+/// The lines of a complete head, each without its CRLF, the final empty line left out.
+/// (`find_head` and `find_response_head` guarantee that every line ends in CRLF and that the
+/// last one is empty: drop that line, then each piece split at LF ends in the CR of its CRLF.)
+fn head_lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
+    head.strip_suffix(b"\r\n")
+        .unwrap_or(head)
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+}
+
+/// The field lines of a head, parsed; more than `max_fields` is `TooManyFields`.
+fn parse_fields<'a>(
+    lines: impl Iterator<Item = &'a [u8]>,
+    max_fields: usize,
+) -> Result<Vec<(String, String)>, ParseError> {
+    let mut fields = Vec::new();
+    for line in lines {
+        if fields.len() == max_fields {
+            return Err(ParseError::TooManyFields);
+        }
+        fields.push(parse_field_line(line)?);
+    }
+    Ok(fields)
 }
 
 /// `request-line = method SP request-target SP HTTP-version` (RFC 9112 §3). Runs of spaces
@@ -759,15 +773,8 @@ impl ChunkedDecoder {
 
     fn finish_trailers(&mut self) -> Result<(), ParseError> {
         let section = std::mem::take(&mut self.trailer);
-        let lines = section
-            .strip_suffix(b"\r\n")
-            .unwrap_or(&section)
-            .split(|&b| b == b'\n')
-            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-            .filter(|l| !l.is_empty());
-        for line in lines {
-            self.trailers.push(parse_field_line(line)?);
-        }
+        // The section is field lines and an empty line, like a head without its start line.
+        self.trailers = parse_fields(head_lines(&section), MAX_HEADERS)?;
         self.state = ChunkState::Done;
         Ok(())
     }
@@ -1148,19 +1155,9 @@ pub fn find_response_head(
 /// assert_eq!(head.value("x-a"), Some("1"));
 /// ```
 pub fn parse_response_head(head: &[u8], max_fields: usize) -> Result<ResponseHead, ParseError> {
-    let lines = head.strip_suffix(b"\r\n").unwrap_or(head);
-    let mut lines = lines
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let mut lines = head_lines(head);
     let (version, status, reason) = parse_status_line(lines.next().unwrap_or(b""))?;
-    let mut fields = Vec::new();
-    for line in lines {
-        if fields.len() == max_fields {
-            return Err(ParseError::TooManyFields);
-        }
-        fields.push(parse_field_line(line)?);
-    }
+    let fields = parse_fields(lines, max_fields)?;
     Ok(ResponseHead {
         version,
         status,
