@@ -1572,6 +1572,7 @@ mod tests {
             (b"5\r\nhello\rX", MissingChunkTerminator),
             (b"0\r\nX : y\r\n\r\n", BadFieldName),
             (b"0\r\nX: y\n\r\n", BareLineFeed),
+            (b"0\r\n\r\r\n\r\n", MissingColon), // a trailer line that is a bare CR
         ];
         for (wire, expected) in cases {
             assert_eq!(
