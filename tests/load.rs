@@ -523,11 +523,22 @@ fn a_thread_that_cannot_start_refuses_that_connection_only() {
     let nobody = 65534;
     let limit = tasks_of(nobody) + 5;
     let nproc = format!("--nproc={limit}");
+    // `nobody` must be able to run the binary: the checkout may sit under a directory only
+    // root can enter (a `mktemp -d`), so run a copy from a directory anyone can read.
+    let dir = std::env::temp_dir().join(format!("netnotes-nproc-{}", std::process::id()));
+    let exe = dir.join("tcp-server");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::copy(common::bin("tcp-server"), &exe).expect("a copy of tcp-server");
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let mut server = Running::command(
         Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .args(["prlimit", &nproc, "--"])
-            .arg(common::bin("tcp-server"))
+            .arg(&exe)
             .args(["--port", "0"]),
     );
     let port = server.listening_port();
@@ -563,6 +574,7 @@ fn a_thread_that_cannot_start_refuses_that_connection_only() {
         served
     });
     no_panic(&server.kill());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ───────────────────────────── peers that vanish ─────────────────────────────
