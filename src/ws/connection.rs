@@ -339,8 +339,19 @@ impl WebSocket {
         if let Some(key) = mask {
             apply_mask(&mut frame[start..], key, 0);
         }
-        self.socket
-            .write_all(&frame, Some(self.options.send_timeout))
+        let sent = self
+            .socket
+            .write_all(&frame, Some(self.options.send_timeout));
+        if sent.is_err() {
+            // Part of a frame may have gone out, so nothing can follow it (the peer stopped
+            // reading, or reset): the connection is over, abnormally. The next event says so.
+            self.close_sent = true;
+            if self.closing.is_none() {
+                self.closing = Some((1006, String::new()));
+            }
+            self.socket.shutdown_and_drain(Duration::ZERO);
+        }
+        sent
     }
 
     /// Waits for the next event; `None` after `Close`.
