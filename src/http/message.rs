@@ -315,36 +315,55 @@ impl RequestHead {
     /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
     /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
     pub fn framing(&self) -> Result<Framing, ParseError> {
-        let has_te = self.values("transfer-encoding").next().is_some();
-        let lengths: Vec<&str> = self.values("content-length").collect();
-        if has_te {
-            if !lengths.is_empty() {
-                return Err(ParseError::ContentLengthWithTransferEncoding);
+        match declared_framing(&self.fields)? {
+            Declared::Nothing => Ok(Framing::None),
+            Declared::Length(n) => Ok(Framing::Length(n)),
+            // RFC 9112 §6.3: in a request, chunked must be the last coding, and once.
+            Declared::Codings(codings) => {
+                let chunked = |c: &str| c.eq_ignore_ascii_case("chunked");
+                let once = codings.iter().filter(|c| chunked(c)).count() == 1;
+                if once && codings.last().is_some_and(|c| chunked(c)) {
+                    Ok(Framing::Chunked)
+                } else {
+                    Err(ParseError::BadTransferEncoding)
+                }
             }
-            let codings: Vec<&str> = self
-                .values("transfer-encoding")
-                .flat_map(|v| v.split(','))
-                .map(|c| c.trim_matches([' ', '\t']))
-                .filter(|c| !c.is_empty())
-                .collect();
-            let chunked = codings
-                .iter()
-                .filter(|c| c.eq_ignore_ascii_case("chunked"))
-                .count();
-            let last_is_chunked = codings
-                .last()
-                .is_some_and(|c| c.eq_ignore_ascii_case("chunked"));
-            return if chunked == 1 && last_is_chunked {
-                Ok(Framing::Chunked)
-            } else {
-                Err(ParseError::BadTransferEncoding)
-            };
         }
-        match lengths.as_slice() {
-            [] => Ok(Framing::None),
-            [one] => parse_content_length(one).map(Framing::Length),
-            _ => Err(ParseError::DuplicateContentLength),
+    }
+}
+
+/// What a message's framing fields declare, before the rules for requests and responses part
+/// ways (RFC 9112 §6.3).
+enum Declared<'a> {
+    /// Neither `Transfer-Encoding` nor `Content-Length`.
+    Nothing,
+    /// One valid `Content-Length`.
+    Length(u64),
+    /// `Transfer-Encoding` (and no `Content-Length`): its codings, in order, empty list
+    /// elements left out (RFC 9110 §5.6.1).
+    Codings(Vec<&'a str>),
+}
+
+/// Reads `Transfer-Encoding` and `Content-Length` from `fields`. Both at once is a smuggling
+/// attempt; `Content-Length` twice, even with equal values, or not `1*DIGIT`, is refused.
+fn declared_framing(fields: &[(String, String)]) -> Result<Declared<'_>, ParseError> {
+    let has_te = values_of(fields, "transfer-encoding").next().is_some();
+    let lengths: Vec<&str> = values_of(fields, "content-length").collect();
+    if has_te {
+        if !lengths.is_empty() {
+            return Err(ParseError::ContentLengthWithTransferEncoding);
         }
+        let codings = values_of(fields, "transfer-encoding")
+            .flat_map(|v| v.split(','))
+            .map(|c| c.trim_matches([' ', '\t']))
+            .filter(|c| !c.is_empty())
+            .collect();
+        return Ok(Declared::Codings(codings));
+    }
+    match lengths.as_slice() {
+        [] => Ok(Declared::Nothing),
+        [one] => parse_content_length(one).map(Declared::Length),
+        _ => Err(ParseError::DuplicateContentLength),
     }
 }
 
@@ -1088,28 +1107,15 @@ impl ResponseHead {
         if bodiless(method, self.status) || (method == "CONNECT" && self.status / 100 == 2) {
             return Ok(ResponseFraming::None);
         }
-        let has_te = self.values("transfer-encoding").next().is_some();
-        let lengths: Vec<&str> = self.values("content-length").collect();
-        if has_te {
-            if !lengths.is_empty() {
-                return Err(ParseError::ContentLengthWithTransferEncoding);
-            }
-            let last = self
-                .values("transfer-encoding")
-                .flat_map(|v| v.split(','))
-                .map(|c| c.trim_matches([' ', '\t']))
-                .filter(|c| !c.is_empty())
-                .last();
-            return Ok(match last {
+        Ok(match declared_framing(&self.fields)? {
+            Declared::Nothing => ResponseFraming::UntilClose,
+            Declared::Length(n) => ResponseFraming::Length(n),
+            // A response whose last coding is not chunked runs until the close.
+            Declared::Codings(codings) => match codings.last() {
                 Some(c) if c.eq_ignore_ascii_case("chunked") => ResponseFraming::Chunked,
                 _ => ResponseFraming::UntilClose,
-            });
-        }
-        match lengths.as_slice() {
-            [] => Ok(ResponseFraming::UntilClose),
-            [one] => parse_content_length(one).map(ResponseFraming::Length),
-            _ => Err(ParseError::DuplicateContentLength),
-        }
+            },
+        })
     }
 }
 
