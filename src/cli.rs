@@ -170,6 +170,18 @@ impl Command {
         .wire()
     }
 
+    /// `--max-connections N`, which every TCP-based server takes: past N open connections a
+    /// new one is closed at once (`drop`). The default is `tcp::server::DEFAULT_MAX_CONNECTIONS`.
+    pub fn max_connections(self) -> Command {
+        self.flag(
+            "max-connections",
+            Kind::Count,
+            Some("15000"),
+            "N",
+            "close (drop) connections past this many open ones",
+        )
+    }
+
     /// The wire view's flags: `--wire` (every chunk of bytes on stderr, and what it means)
     /// and `--wire-bytes N` (how much of each chunk to show).
     pub fn wire(self) -> Command {
@@ -458,6 +470,14 @@ impl Args {
         }
     }
 
+    /// `--max-connections` (see [`Command::max_connections`]).
+    pub fn max_connections(&self) -> usize {
+        self.number("max-connections")
+            .map_or(crate::tcp::server::DEFAULT_MAX_CONNECTIONS, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            })
+    }
+
     /// Whether the event trace is on (no `--quiet`).
     pub fn trace(&self) -> bool {
         !self.switch("quiet")
@@ -602,6 +622,20 @@ mod tests {
         assert!(with_list()
             .usage()
             .contains(" [-H|--header 'NAME: VALUE']..."));
+    }
+
+    #[test]
+    fn the_max_connections_default_is_the_server_s() {
+        let args = Command::new("x", "y")
+            .max_connections()
+            .parse(Vec::<String>::new())
+            .unwrap()
+            .unwrap();
+        assert_eq!(args.number("max-connections"), Some(15_000));
+        assert_eq!(
+            args.max_connections(),
+            crate::tcp::server::DEFAULT_MAX_CONNECTIONS
+        );
     }
 
     #[test]

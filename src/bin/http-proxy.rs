@@ -51,13 +51,7 @@ fn command() -> Command {
         "S",
         "connections per upstream host:port (the Agent's maxSockets)",
     )
-    .flag(
-        "max-connections",
-        Kind::Count,
-        Some("15000"),
-        "N",
-        "drop client connections past this many open ones",
-    )
+    .max_connections()
     .flag(
         "exit-after",
         Kind::Count,
@@ -77,7 +71,7 @@ fn main() {
             .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX))
     };
     let options = ServerOptions {
-        max_connections: count("max-connections"),
+        max_connections: args.max_connections(),
         exit_after: args.number("exit-after"),
         ..ServerOptions::new(trace)
     };

@@ -32,7 +32,7 @@ fn command() -> Command {
         "the book's hello-world HTTP server, with /headers, /echo and /stream",
     )
     .server("1337")
-    .flag("max-connections", Kind::Count, Some("15000"), "N", "drop connections past this many open ones")
+    .max_connections()
     .flag("exit-after", Kind::Count, None, "N", "close the server after N responses, then exit 0")
     .flag("max-header-bytes", Kind::Count, Some("16384"), "BYTES", "longest head accepted (431 past it)")
     .flag("max-headers", Kind::Count, Some("2000"), "N", "most header fields accepted (431 past it)")
@@ -144,7 +144,7 @@ fn main() {
     let options = ServerOptions {
         trace: Trace::new("http", args.trace()),
         limits,
-        max_connections: count("max-connections"),
+        max_connections: args.max_connections(),
         exit_after: args.number("exit-after"),
     };
     let addr =

@@ -37,13 +37,7 @@ fn command() -> Command {
         "MS",
         "trace timeout and end a socket idle this long; close it if idle as long again",
     )
-    .flag(
-        "max-connections",
-        Kind::Count,
-        Some("15000"),
-        "N",
-        "close (drop) connections past this many open ones",
-    )
+    .max_connections()
     .flag(
         "exit-after",
         Kind::Count,
@@ -61,9 +55,7 @@ fn main() {
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let options = ServerOptions {
         trace: Trace::new("tcp", args.trace()),
-        max_connections: args
-            .number("max-connections")
-            .map_or(usize::MAX, |n| n as usize),
+        max_connections: args.max_connections(),
         exit_after: args.number("exit-after"),
     };
     let nodelay = args.switch("nodelay");

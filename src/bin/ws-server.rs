@@ -75,13 +75,7 @@ fn command() -> Command {
         "MS",
         "how long one write may wait for a client that does not read; the connection closes past it",
     )
-    .flag(
-        "max-connections",
-        Kind::Count,
-        Some("15000"),
-        "N",
-        "drop connections past this many open ones",
-    )
+    .max_connections()
     .flag(
         "exit-after",
         Kind::Count,
@@ -167,9 +161,7 @@ fn main() {
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));
     let mut options = ServerOptions::new(Trace::new("http", args.trace()));
-    options.max_connections = args
-        .number("max-connections")
-        .map_or(usize::MAX, |n| n as usize);
+    options.max_connections = args.max_connections();
     options.limits.headers_timeout = millis("headers-timeout");
     options.limits.send_timeout = millis("send-timeout");
     let server = Server::listen(addr, options).unwrap_or_else(|e| cli::fatal(e));
