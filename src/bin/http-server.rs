@@ -48,10 +48,8 @@ struct Routes;
 
 impl Handler for Routes {
     fn request(&self, req: &mut Request<'_>, res: &mut Response<'_>) {
-        let path = req.head().path().to_string();
-        let method = req.method().to_string();
         // A write fails only if the client went away; the server then closes the connection.
-        let _ = match (path.as_str(), method.as_str()) {
+        let _ = match (req.head().path(), req.method()) {
             ("/", _) => hello(res),
             ("/headers", "GET" | "HEAD") => show_message(req, res),
             ("/echo", "POST" | "PUT") => echo(req, res),

@@ -99,7 +99,7 @@ struct Echo {
 impl Handler for Echo {
     fn request(&self, req: &mut Request<'_>, res: &mut Response<'_>) {
         let head = req.head();
-        let _ = if head.path() == "/" && matches!(head.method.as_str(), "GET" | "HEAD") {
+        let _ = if head.path() == "/" && matches!(head.method, "GET" | "HEAD") {
             res.write_head(200, &[("Content-Type", "text/html; charset=utf-8")]);
             res.end(DEMO_PAGE.as_bytes())
         } else {

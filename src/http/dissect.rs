@@ -70,11 +70,11 @@ pub struct Messages {
     kind: Kind,
     state: State,
     /// Request methods not yet answered, oldest first.
-    methods: Arc<Mutex<VecDeque<String>>>,
+    methods: Arc<Mutex<VecDeque<&'static str>>>,
 }
 
 impl Messages {
-    fn new(kind: Kind, methods: Arc<Mutex<VecDeque<String>>>) -> Messages {
+    fn new(kind: Kind, methods: Arc<Mutex<VecDeque<&'static str>>>) -> Messages {
         Messages {
             kind,
             state: State::Head {
@@ -193,7 +193,7 @@ impl Messages {
             head.version.as_str()
         ));
         field_lines(&head.fields, lines);
-        self.methods_queue().push_back(head.method.clone());
+        self.methods_queue().push_back(head.method);
         if head.method == "CONNECT" {
             lines.push("no body: CONNECT; if answered 2xx, a tunnel follows".into());
             return State::Raw;
@@ -259,7 +259,7 @@ impl Messages {
         }
     }
 
-    fn methods_queue(&self) -> std::sync::MutexGuard<'_, VecDeque<String>> {
+    fn methods_queue(&self) -> std::sync::MutexGuard<'_, VecDeque<&'static str>> {
         self.methods
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

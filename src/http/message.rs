@@ -221,8 +221,8 @@ pub enum Expectation {
 /// A parsed request head: the request line and the fields, in arrival order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestHead {
-    /// The method, as sent (`GET`).
-    pub method: String,
+    /// The method, as sent (`GET`): always one of [`METHODS`], so no copy of it is made.
+    pub method: &'static str,
     /// The request-target, as sent (`/path?query`, `http://host/path`, `host:443`, `*`).
     pub target: String,
     /// The version.
@@ -484,7 +484,7 @@ pub fn is_tchar(b: u8) -> bool {
 /// ```
 /// use netnotes::http::message::{parse_request_head, Version};
 /// let head = parse_request_head(b"GET /a?b HTTP/1.1\r\nHost: x\r\nX-Y:  z \r\n\r\n", 2000).unwrap();
-/// assert_eq!((head.method.as_str(), head.path(), head.version), ("GET", "/a", Version::Http11));
+/// assert_eq!((head.method, head.path(), head.version), ("GET", "/a", Version::Http11));
 /// assert_eq!(head.fields, [("Host".to_string(), "x".to_string()), ("X-Y".to_string(), "z".to_string())]);
 /// ```
 pub fn parse_request_head(head: &[u8], max_fields: usize) -> Result<RequestHead, ParseError> {
@@ -531,7 +531,7 @@ fn parse_fields<'a>(
 
 /// `request-line = method SP request-target SP HTTP-version` (RFC 9112 §3). Runs of spaces
 /// between the parts are accepted, as Node does; leading or trailing space and HTAB are not.
-fn parse_request_line(line: &[u8]) -> Result<(String, String, Version), ParseError> {
+fn parse_request_line(line: &[u8]) -> Result<(&'static str, String, Version), ParseError> {
     if line.first() == Some(&b' ') || line.last() == Some(&b' ') {
         return Err(ParseError::BadRequestLine);
     }
@@ -548,10 +548,10 @@ fn parse_request_line(line: &[u8]) -> Result<(String, String, Version), ParseErr
             ParseError::UnknownMethod
         });
     }
-    let method = String::from_utf8_lossy(method).into_owned();
-    if !METHODS.contains(&method.as_str()) {
-        return Err(ParseError::UnknownMethod);
-    }
+    let method = *METHODS
+        .iter()
+        .find(|m| m.as_bytes() == method)
+        .ok_or(ParseError::UnknownMethod)?;
     if !target.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
         return Err(ParseError::BadTarget);
     }
@@ -560,9 +560,7 @@ fn parse_request_line(line: &[u8]) -> Result<(String, String, Version), ParseErr
         b"HTTP/1.0" => Version::Http10,
         _ => return Err(ParseError::BadVersion),
     };
-    // Every byte of the target was checked to be printable ASCII.
-    let target = String::from_utf8_lossy(target).into_owned();
-    Ok((method, target, version))
+    Ok((method, latin1(target), version))
 }
 
 /// `field-line = field-name ":" OWS field-value OWS` (RFC 9112 §5).
@@ -587,8 +585,17 @@ fn parse_field_line(line: &[u8]) -> Result<(String, String), ParseError> {
         return Err(ParseError::BadFieldValue);
     }
     // Tokens are ASCII; values are shown byte for byte as Latin-1, as Node shows them.
-    let name = String::from_utf8_lossy(name).into_owned();
-    Ok((name, value.iter().map(|&b| char::from(b)).collect()))
+    Ok((latin1(name), latin1(value)))
+}
+
+/// Bytes read as Latin-1, the way Node turns header bytes into a string: each byte is the
+/// character with that number. ASCII (nearly every head) is copied as it is.
+fn latin1(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        // ASCII reads the same in both: one check, one copy.
+        Ok(text) if text.is_ascii() => text.to_owned(),
+        _ => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
 }
 
 fn trim_ows(mut bytes: &[u8]) -> &[u8] {
@@ -960,7 +967,12 @@ pub fn reason_phrase(status: u16) -> &'static str {
 /// Whether a response with this status, to this method, has no body (RFC 9110 §6.4.1):
 /// `HEAD`, 1xx, 204 and 304.
 pub fn bodiless(method: &str, status: u16) -> bool {
-    method == "HEAD" || (100..200).contains(&status) || status == 204 || status == 304
+    method == "HEAD" || bodiless_status(status)
+}
+
+/// Whether a response with this status has no body whatever the method: 1xx, 204 and 304.
+pub fn bodiless_status(status: u16) -> bool {
+    (100..200).contains(&status) || status == 204 || status == 304
 }
 
 /// A response head: status line, fields, empty line.
@@ -1201,7 +1213,7 @@ fn parse_status_line(line: &[u8]) -> Result<(Version, u16, String), ParseError> 
         return Err(ParseError::BadStatus);
     }
     let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
-    let reason = reason.iter().map(|&b| char::from(b)).collect();
+    let reason = latin1(reason);
     Ok((version, status, reason))
 }
 

@@ -227,7 +227,7 @@ impl Proxy {
             return Err((508, "the request came through this proxy already".into()));
         }
         let mut options = RequestOptions::new(&host, port);
-        options.method = head.method.clone();
+        options.method = head.method.to_string();
         options.path = path;
         options.headers = upstream_fields(&head, &options.host_field());
         options.agent = Some(self.agent.clone());

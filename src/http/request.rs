@@ -139,11 +139,12 @@ impl<'c> Request<'c> {
     }
 
     /// Reads what is left of the body and throws it away, so the next request on the
-    /// connection can be read. Bounded by the body maximum and the request timeout.
+    /// connection can be read. Bounded by the body maximum and the request timeout. The
+    /// bytes are dropped where they lie in the inbox: nothing is copied, and a request
+    /// without a body costs nothing here.
     pub(crate) fn discard(&mut self) -> Result<(), BodyError> {
-        let mut sink = [0u8; 8192];
         loop {
-            match self.read(&mut sink) {
+            match self.next_piece(usize::MAX, |_| {}) {
                 Ok(0) => return Ok(()),
                 Ok(_) => {}
                 Err(_) => return Err(self.error.unwrap_or(BodyError::Io(ErrorKind::Other))),
@@ -185,14 +186,13 @@ impl<'c> Request<'c> {
     }
 }
 
-impl Read for Request<'_> {
-    /// Reads body bytes (framing removed). `Ok(0)` is the end of the body: Node's `end`.
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+impl Request<'_> {
+    /// Finds the next body bytes waiting in the inbox (reading the socket if none are),
+    /// at most `max` of them, framing removed; hands them to `take`, then consumes them.
+    /// Returns how many there were: 0 is the end of the body.
+    fn next_piece(&mut self, max: usize, take: impl FnOnce(&[u8])) -> io::Result<usize> {
         if let Some(error) = self.error {
             return Err(self.fail(error));
-        }
-        if out.is_empty() {
-            return Ok(0);
         }
         loop {
             match &mut self.body {
@@ -203,9 +203,9 @@ impl Read for Request<'_> {
                     let available = self.inbox.available();
                     let n = available
                         .len()
-                        .min(out.len())
+                        .min(max)
                         .min(usize::try_from(left).unwrap_or(usize::MAX));
-                    out[..n].copy_from_slice(&available[..n]);
+                    take(&available[..n]);
                     self.inbox.consume(n);
                     self.body = if left == n as u64 {
                         Body::Done
@@ -224,21 +224,34 @@ impl Read for Request<'_> {
                         unreachable!("matched Chunked above")
                     };
                     let available = self.inbox.available();
-                    let decoded = decoder.decode(available, out.len());
-                    let (used, data) = match decoded {
+                    let (used, data) = match decoder.decode(available, max) {
                         Ok(done) => done,
                         Err(e) => return Err(self.fail(BodyError::Parse(e))),
                     };
                     let n = data.len();
-                    out[..n].copy_from_slice(&available[data]);
-                    self.inbox.consume(used);
-                    self.count(n)?;
                     if n > 0 {
+                        take(&available[data]);
+                        self.inbox.consume(used);
+                        self.count(n)?;
                         return Ok(n);
                     }
                     // Only framing bytes so far: go round for more.
+                    self.inbox.consume(used);
                 }
             }
         }
+    }
+}
+
+impl Read for Request<'_> {
+    /// Reads body bytes (framing removed). `Ok(0)` is the end of the body: Node's `end`.
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return match self.error {
+                Some(error) => Err(self.fail(error)),
+                None => Ok(0),
+            };
+        }
+        self.next_piece(out.len(), |piece| out[..piece.len()].copy_from_slice(piece))
     }
 }

@@ -314,7 +314,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         let last = shared.options.exit_after.is_some_and(|n| number >= n);
         let expectation = head.expectation();
         let keep_alive = head.keep_alive() && !last;
-        let method = head.method.clone();
+        let head_request = head.method == "HEAD";
         let version = head.version;
         let mut req = Request::new(
             head,
@@ -326,7 +326,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         );
         let mut res = Response::new(
             &socket,
-            &method,
+            head_request,
             version,
             keep_alive,
             limits.keep_alive_timeout,
