@@ -414,7 +414,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (stream, peer) = listener.accept().unwrap();
-        let socket = Socket::new(stream, peer, Trace::off("http"), true, None).unwrap();
+        let socket = Socket::new(stream, peer, Trace::off("http"), true, None);
         let mut res = Response::new(
             &socket,
             head_request,

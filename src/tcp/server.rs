@@ -434,16 +434,11 @@ impl Server {
                 id: self.shared.next_slot.fetch_add(1, Ordering::Relaxed),
                 idle: OnceCell::new(),
             };
-            match Socket::new(stream, peer, self.options.trace, true, Some(slot)) {
-                Ok(socket) => {
-                    self.options
-                        .trace
-                        .emit("connection", Some(peer), format_args!(""));
-                    return Some(ServerEvent::Connection(socket));
-                }
-                // The socket died between accept and setup; the slot was dropped with it.
-                Err(_) => continue,
-            }
+            let socket = Socket::new(stream, peer, self.options.trace, true, Some(slot));
+            self.options
+                .trace
+                .emit("connection", Some(peer), format_args!(""));
+            return Some(ServerEvent::Connection(socket));
         }
     }
 

@@ -156,8 +156,7 @@ impl Socket {
             match TcpStream::connect(addr) {
                 Ok(stream) => {
                     trace.emit("connect", Some(addr), format_args!(""));
-                    return Socket::new(stream, addr, trace, false, None)
-                        .map_err(|e| NodeError::syscall("connect", &e));
+                    return Ok(Socket::new(stream, addr, trace, false, None));
                 }
                 Err(err) => failure = NodeError::at("connect", &err, addr),
             }
@@ -172,15 +171,16 @@ impl Socket {
         trace: Trace,
         server_side: bool,
         slot: Option<super::server::Slot>,
-    ) -> io::Result<Socket> {
-        // Each write() hands the kernel what fits and waits at most this long for room.
-        stream.set_write_timeout(Some(WRITE_ATTEMPT))?;
+    ) -> Socket {
+        // No timeout is set here: each way of writing sets the one it needs when it first
+        // writes (`write()` a short one, `write_all` the caller's), so a connection pays for
+        // one `setsockopt`, not two.
         let side = if server_side {
             Side::Server
         } else {
             Side::Client
         };
-        Ok(Socket {
+        Socket {
             tap: wire::tap(peer, side).map(|tap| Box::new(RefCell::new(tap))),
             stream: Arc::new(stream),
             peer,
@@ -197,10 +197,10 @@ impl Socket {
             closed: false,
             timeout: None,
             read_wait: Cell::new(None),
-            write_wait: Cell::new(Some(WRITE_ATTEMPT)),
+            write_wait: Cell::new(None), // the kernel's default: no send timeout
             last_activity: Instant::now(),
             slot,
-        })
+        }
     }
 
     /// `socket.remoteAddress` / `remotePort`: the peer.
