@@ -307,8 +307,17 @@ impl Drop for Slot {
         if self.idle.get().is_some() {
             self.shared.idle().remove(&self.id);
         }
-        *self.shared.open() -= 1;
-        self.shared.finished_one.notify_all();
+        let mut open = self.shared.open();
+        *open -= 1;
+        // Only a closing server waits for connections to finish, and it sets `closing`
+        // before it first looks at the count: a connection that finishes sooner is counted
+        // by that look, one that finishes later sees `closing`. (A notify is a system call
+        // even with nobody waiting, so this saves one per connection.)
+        let closing = self.shared.closing.load(Ordering::SeqCst);
+        drop(open);
+        if closing {
+            self.shared.finished_one.notify_all();
+        }
         let finished = self.shared.finished.fetch_add(1, Ordering::SeqCst) + 1;
         if self.shared.exit_after.is_some_and(|n| finished >= n) {
             self.shared.close();
