@@ -41,7 +41,7 @@ use crate::trace::Trace;
 use crate::wire::{self, Direction, Side, Tap};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -448,10 +448,30 @@ impl Socket {
     /// thread longer than that. Anything `write()` queued goes first. Takes `&self`, like
     /// [`Socket::read_into`].
     pub fn write_all(&self, data: &[u8], timeout: Option<Duration>) -> io::Result<()> {
+        self.write_all_parts([data], timeout)
+    }
+
+    /// [`Socket::write_all`] for bytes in pieces, sent as if they were one (a WebSocket
+    /// frame's header and its payload): one `writev` hands the kernel all of them, so they
+    /// need not be copied together first.
+    pub fn write_all_parts<const N: usize>(
+        &self,
+        parts: [&[u8]; N],
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
         debug_assert!(self.backlog.is_empty(), "write_all after a queued write()");
         self.set_write_wait(timeout)?;
-        (&*self.stream).write_all(data)?;
-        self.show(|tap| tap.wrote(data));
+        let mut slices = parts.map(IoSlice::new);
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            match (&*self.stream).write_vectored(rest) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.show(|tap| tap.wrote(&parts.concat()));
         Ok(())
     }
 

@@ -333,15 +333,20 @@ impl WebSocket {
             Some(keys) => Some(keys.next()?),
             None => None,
         };
-        let mut frame = encode_header(true, opcode, mask, payload.len() as u64);
-        let start = frame.len();
-        frame.extend_from_slice(payload);
-        if let Some(key) = mask {
-            apply_mask(&mut frame[start..], key, 0);
-        }
-        let sent = self
-            .socket
-            .write_all(&frame, Some(self.options.send_timeout));
+        let header = encode_header(true, opcode, mask, payload.len() as u64);
+        let timeout = Some(self.options.send_timeout);
+        let sent = match mask {
+            // A server's payload goes out as it is, beside its header: one writev, no copy.
+            None => self.socket.write_all_parts([&header, payload], timeout),
+            // A client masks a copy (the caller's bytes are not ours to change).
+            Some(key) => {
+                let mut frame = header;
+                let start = frame.len();
+                frame.extend_from_slice(payload);
+                apply_mask(&mut frame[start..], key, 0);
+                self.socket.write_all(&frame, timeout)
+            }
+        };
         if sent.is_err() {
             // Part of a frame may have gone out, so nothing can follow it (the peer stopped
             // reading, or reset): the connection is over, abnormally. The next event says so.
@@ -539,6 +544,9 @@ impl WebSocket {
             },
         };
         let mut left = header.payload_len as usize; // at most max_message: parse_header checked
+                                                    // Room for what is here already (all of a small frame): one allocation, not a few
+                                                    // growing ones. Not more: a peer may announce far more than it sends.
+        partial.data.reserve(left.min(self.inbox.available().len()));
         let mut offset = 0;
         while left > 0 {
             if self.inbox.available().is_empty() {

@@ -124,17 +124,33 @@ impl Utf8Validator {
 
     /// Checks the next bytes of the message. Fails as soon as a byte makes the message invalid
     /// whatever follows; after that every call returns the same error.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), Utf8Error> {
+    pub fn feed(&mut self, mut bytes: &[u8]) -> Result<(), Utf8Error> {
         if let Some(err) = self.error {
             return Err(err);
         }
-        for &byte in bytes {
+        loop {
+            // Between characters, std's validator (which checks a word of ASCII at a time)
+            // takes the longest valid run in one go; the byte-by-byte state machine is left
+            // for where that run stops: a character cut by the end of these bytes, or an
+            // error, which it then reports exactly as it would have anyway. (A 32-byte text
+            // message cost 470 instructions here byte by byte, a fifth of its echo.)
+            if self.needed == 0 {
+                let valid = match std::str::from_utf8(bytes) {
+                    Ok(_) => bytes.len(),
+                    Err(e) => e.valid_up_to(),
+                };
+                self.total = self.total.saturating_add(valid);
+                bytes = &bytes[valid..];
+            }
+            let Some((&byte, rest)) = bytes.split_first() else {
+                return Ok(());
+            };
             if let Err(err) = self.step(byte) {
                 self.error = Some(err);
                 return Err(err);
             }
+            bytes = rest;
         }
-        Ok(())
     }
 
     /// Checks that the message may end here: not inside a character (nor after an error).
