@@ -310,8 +310,12 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         };
 
         // 4. 'request' (or 'checkContinue'), then whatever the handler left of the body.
-        let number = shared.begun.fetch_add(1, Ordering::SeqCst) + 1;
-        let last = shared.options.exit_after.is_some_and(|n| number >= n);
+        // Counted only under --exit-after: every thread adding to one counter would move its
+        // cache line between the cores for every request.
+        let last = shared
+            .options
+            .exit_after
+            .is_some_and(|n| shared.begun.fetch_add(1, Ordering::SeqCst) + 1 >= n);
         let expectation = head.expectation();
         let keep_alive = head.keep_alive() && !last;
         let head_request = head.method == "HEAD";
