@@ -238,11 +238,8 @@ impl Messages {
             lines.push("no body: an interim answer; the final one follows".into());
             return Messages::next_head();
         }
-        let method = self
-            .methods_queue()
-            .pop_front()
-            .unwrap_or_else(|| "GET".into());
-        match head.framing(&method) {
+        let method = self.methods_queue().pop_front().unwrap_or("GET");
+        match head.framing(method) {
             Ok(ResponseFraming::None) if method == "CONNECT" => {
                 lines.push("no body: the tunnel is open; what follows is its bytes".into());
                 State::Raw

@@ -502,7 +502,7 @@ mod tests {
     #[test]
     fn upstream_fields_replace_host_and_add_via() {
         let head = RequestHead {
-            method: "GET".into(),
+            method: "GET",
             target: "http://h:1/".into(),
             version: super::super::message::Version::Http10,
             fields: fields(&[("Host", "wrong"), ("Proxy-Connection", "x"), ("A", "1")]),

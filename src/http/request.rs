@@ -88,7 +88,7 @@ impl<'c> Request<'c> {
 
     /// `req.method`: `GET`, `POST`, ...
     pub fn method(&self) -> &str {
-        &self.head.method
+        self.head.method
     }
 
     /// `req.url`: the request-target as sent.
