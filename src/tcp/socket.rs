@@ -461,6 +461,14 @@ impl Socket {
     ) -> io::Result<()> {
         debug_assert!(self.backlog.is_empty(), "write_all after a queued write()");
         self.set_write_wait(timeout)?;
+        if let [data] = parts[..] {
+            // One piece: a plain `send` (std's, with MSG_NOSIGNAL) does it.
+            (&*self.stream).write_all(data)?;
+            self.show(|tap| tap.wrote(data));
+            return Ok(());
+        }
+        // (`writev` has no MSG_NOSIGNAL: a peer that reset makes it raise SIGPIPE, which
+        // Rust's runtime ignores in every Rust program, so it fails with EPIPE instead.)
         let mut slices = parts.map(IoSlice::new);
         let mut rest = &mut slices[..];
         while !rest.is_empty() {
