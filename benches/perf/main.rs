@@ -6,10 +6,13 @@
 //! ```text
 //!   cargo bench                        everything (about 6 minutes on 2 cores)
 //!   cargo bench -- http ws             only the benchmarks named (see NAMES)
-//!   cargo bench -- --quick             short runs, to try the machinery; writes nothing
-//!   cargo bench -- --no-write          print the results, leave docs/ alone
-//!   cargo bench -- --rounds=3 --seconds=2   fewer or shorter runs (default 4 rounds of 3 s)
+//!   cargo bench --bench perf -- --quick      short runs, to try the machinery; writes nothing
+//!   cargo bench --bench perf -- --no-write   print the results, leave docs/ alone
+//!   cargo bench --bench perf -- --rounds=3 --seconds=2   fewer or shorter runs (default 4 of 3 s)
 //! ```
+//!
+//! (Flags need `--bench perf`: a plain `cargo bench` also runs the library's and binaries' test
+//! harnesses in bench mode, which accept names to filter by but reject flags they do not know.)
 //!
 //! The layout:
 //!
