@@ -290,6 +290,34 @@ fn an_unread_body_is_discarded_and_the_connection_kept() {
 }
 
 #[test]
+fn large_unread_bodies_are_discarded_across_many_reads() {
+    // Bodies far larger than one read: the server answers, then drops the rest as it comes,
+    // read after read, and the next request on the connection is served.
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    let length_body = vec![b'x'; 300 * 1024];
+    client.send(
+        format!(
+            "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
+            length_body.len()
+        )
+        .as_bytes(),
+    );
+    client.send(&length_body);
+    client.send(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for _ in 0..300 {
+        client.send(b"400\r\n");
+        client.send(&[b'y'; 0x400]);
+        client.send(b"\r\n");
+    }
+    client.send(b"0\r\n\r\n");
+    client.send(GET);
+    for _ in 0..3 {
+        assert_eq!(client.reply().body, b"Hello World\n");
+    }
+}
+
+#[test]
 fn continue_goes_out_on_the_head_before_any_body() {
     let (mut server, port) = server(&[]);
     let mut client = Client::connect(port);
