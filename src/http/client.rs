@@ -60,9 +60,9 @@
 
 use super::agent::{Agent, Connection, Lease};
 use super::message::{
-    chunk_header, find_response_head, headers_object, parse_response_head, request_head,
-    ChunkedDecoder, HeadScan, HeaderValue, ParseError, ResponseFraming, ResponseHead, LAST_CHUNK,
-    MAX_HEADERS, MAX_HEADER_BYTES,
+    chunk_header, find_response_head, headers_object, parse_response_head, raw_headers,
+    request_head, ChunkedDecoder, HeadScan, HeaderValue, ParseError, ResponseFraming, ResponseHead,
+    LAST_CHUNK, MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use crate::error::NodeError;
 use crate::trace::Trace;
@@ -688,11 +688,7 @@ impl IncomingMessage {
 
     /// `res.rawHeaders`: names and values as sent, alternating.
     pub fn raw_headers(&self) -> Vec<&str> {
-        self.head
-            .fields
-            .iter()
-            .flat_map(|(n, v)| [n.as_str(), v.as_str()])
-            .collect()
+        raw_headers(&self.head.fields)
     }
 
     /// The parsed head.

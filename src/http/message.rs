@@ -259,6 +259,19 @@ fn has_token_in(fields: &[(String, String)], name: &str, token: &str) -> bool {
         .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
 }
 
+/// Whether a connection stays open after a message with these fields (RFC 9112 §9.3), the
+/// same rule for requests and responses: `close` in `Connection` ends it; otherwise HTTP/1.1
+/// keeps it and HTTP/1.0 keeps it only if `Connection` holds `keep-alive`.
+fn keeps_alive(version: Version, fields: &[(String, String)]) -> bool {
+    if has_token_in(fields, "connection", "close") {
+        return false;
+    }
+    match version {
+        Version::Http11 => true,
+        Version::Http10 => has_token_in(fields, "connection", "keep-alive"),
+    }
+}
+
 impl RequestHead {
     /// Every value of the field `name` (case-insensitive), in order.
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
@@ -290,13 +303,7 @@ impl RequestHead {
     /// `Connection` ends it; otherwise HTTP/1.1 keeps it and HTTP/1.0 keeps it only if
     /// `Connection` holds `keep-alive`.
     pub fn keep_alive(&self) -> bool {
-        if self.has_token("connection", "close") {
-            return false;
-        }
-        match self.version {
-            Version::Http11 => true,
-            Version::Http10 => self.has_token("connection", "keep-alive"),
-        }
+        keeps_alive(self.version, &self.fields)
     }
 
     /// What `Expect` asks for. Only HTTP/1.1 requests may ask (RFC 9110 §10.1.1: a server
@@ -875,6 +882,14 @@ pub fn headers_object(fields: &[(String, String)]) -> Vec<(String, HeaderValue)>
     object
 }
 
+/// Node's `message.rawHeaders`: names and values as sent, alternating, in order.
+pub fn raw_headers(fields: &[(String, String)]) -> Vec<&str> {
+    fields
+        .iter()
+        .flat_map(|(n, v)| [n.as_str(), v.as_str()])
+        .collect()
+}
+
 /// `JSON.stringify(headers)` for a headers object: `{"host":"a","set-cookie":["x","y"]}`.
 pub fn headers_json(object: &[(String, HeaderValue)]) -> String {
     use crate::inspect::json_string;
@@ -1090,13 +1105,7 @@ impl ResponseHead {
     /// `Connection: keep-alive`. (A close-delimited body ends it too: see
     /// [`ResponseFraming::UntilClose`].)
     pub fn keep_alive(&self) -> bool {
-        if self.has_token("connection", "close") {
-            return false;
-        }
-        match self.version {
-            Version::Http11 => true,
-            Version::Http10 => self.has_token("connection", "keep-alive"),
-        }
+        keeps_alive(self.version, &self.fields)
     }
 
     /// How the body of this response to a `method` request is delimited (RFC 9112 §6.3):

@@ -17,7 +17,7 @@
 //! answers (if it still can) and closes the connection.
 
 use super::message::{
-    headers_object, ChunkedDecoder, Framing, HeaderValue, ParseError, RequestHead,
+    headers_object, raw_headers, ChunkedDecoder, Framing, HeaderValue, ParseError, RequestHead,
 };
 use crate::tcp::{Inbox, Socket};
 use std::io::{self, ErrorKind, Read};
@@ -108,11 +108,7 @@ impl<'c> Request<'c> {
 
     /// `req.rawHeaders`: names and values as sent, alternating, in order.
     pub fn raw_headers(&self) -> Vec<&str> {
-        self.head
-            .fields
-            .iter()
-            .flat_map(|(n, v)| [n.as_str(), v.as_str()])
-            .collect()
+        raw_headers(&self.head.fields)
     }
 
     /// The parsed head, fields in arrival order.
