@@ -9,11 +9,11 @@
 
 mod common;
 
-use common::{run, Running, DEADLINE};
+use common::{read_request, run, Running, DEADLINE};
 use netnotes::http::agent::Agent;
 use netnotes::http::client::{request, ClientError, ClientEvent, RequestOptions};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -52,28 +52,6 @@ fn canned(answer: &'static [u8], then: Then) -> (u16, Receiver<Vec<u8>>) {
         }
     });
     (port, rx)
-}
-
-/// Reads one request: the head, then as many bytes as its `Content-Length` says. `None` if
-/// the client closed first.
-fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") {
-        match stream.read(&mut byte) {
-            Ok(1) => buf.push(byte[0]),
-            _ => return None,
-        }
-    }
-    let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map_or(0, |v| v.trim().parse().unwrap_or(0));
-    let mut body = vec![0u8; length];
-    stream.read_exact(&mut body).ok()?;
-    buf.extend(body);
-    Some(buf)
 }
 
 fn client(port: u16, extra: &[&str]) -> common::Finished {

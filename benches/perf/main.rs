@@ -31,6 +31,9 @@
 
 #![deny(unsafe_code)]
 
+// The tests' helpers; the bench uses their reading of a listening line (`port_in`).
+#[path = "../../tests/common/mod.rs"]
+mod common;
 mod epoll;
 mod load;
 mod procfs;

@@ -4,6 +4,7 @@
 //! A peer that is not installed is not an error: it is left out, and named in the output
 //! and the charts' captions.
 
+use crate::common::port_in;
 use crate::procfs::Group;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -226,25 +227,6 @@ impl Drop for Server {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
-}
-
-/// The last number after a `:` or a space in a listening line
-/// (`Server running at http://127.0.0.1:1337/`, `server start listen port 8124 !`).
-fn port_in(line: &str) -> Option<u16> {
-    let mut port = None;
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i > start && start > 0 && matches!(bytes[start - 1], b':' | b' ') {
-            port = line[start..i].parse().ok().or(port);
-        }
-        i = i.max(start + 1);
-    }
-    port
 }
 
 fn free_port() -> std::io::Result<u16> {

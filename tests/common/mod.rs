@@ -7,7 +7,7 @@
 
 #![allow(dead_code)] // each test file uses its own part of this
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
@@ -216,4 +216,36 @@ pub fn run(name: &str, args: &[&str]) -> Finished {
     let mut running = Running::bin(name, args);
     running.close_stdin();
     running.finish()
+}
+
+/// Reads one request as an upstream sees it: the head, then a `Content-Length` body or a
+/// chunked one (up to its last chunk and empty trailer).
+pub fn read_request(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    let mut read_until = |buf: &mut Vec<u8>, end: &[u8]| {
+        while !buf.ends_with(end) {
+            match stream.read(&mut byte) {
+                Ok(1) => buf.push(byte[0]),
+                _ => return false,
+            }
+        }
+        true
+    };
+    if !read_until(&mut buf, b"\r\n\r\n") {
+        return None;
+    }
+    let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+    if head.contains("transfer-encoding: chunked") {
+        read_until(&mut buf, b"\r\n0\r\n\r\n").then_some(buf)
+    } else {
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |v| v.trim().parse().unwrap_or(0));
+        let start = buf.len();
+        buf.resize(start + length, 0);
+        stream.read_exact(&mut buf[start..]).ok()?;
+        Some(buf)
+    }
 }
