@@ -383,7 +383,7 @@ pub fn corpus() -> Vec<Case> {
         // Node's parser also skips a bare LF or a bare CR before the request line. RFC 9112
         // §2.2 asks only that an empty *line* (CRLF) be skipped, and says a recipient of a
         // bare CR MUST treat the element as invalid; this server refuses bare LFs everywhere
-        // (the smuggling rule of message.rs), before the request line too.
+        // (the smuggling rule of http::message), before the request line too.
         Case::differs(
             "bare LF before the request",
             [&b"\n"[..], &get(b"")].concat(),

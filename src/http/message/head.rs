@@ -1,0 +1,810 @@
+//! HTTP报文, the head: where it ends, the request line and the status line (RFC 9112 §3, §4),
+//! the field lines (§5), and the heads they make, [`RequestHead`] and [`ResponseHead`].
+
+use super::ParseError;
+
+/// The largest head accepted, request line through the empty line: 16 KiB, the default of
+/// Node's `--max-http-header-size`. A longer one is answered `431`.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// The most header fields accepted: 2,000, the default of Node's `server.maxHeadersCount`.
+/// (Node silently drops fields past it and answers `200`; we answer `431`, which says why.)
+pub const MAX_HEADERS: usize = 2000;
+
+/// The methods Node's parser accepts (`http.METHODS` in Node 20): case-sensitive, 35 in all.
+pub const METHODS: [&str; 35] = [
+    "ACL",
+    "BIND",
+    "CHECKOUT",
+    "CONNECT",
+    "COPY",
+    "DELETE",
+    "GET",
+    "HEAD",
+    "LINK",
+    "LOCK",
+    "M-SEARCH",
+    "MERGE",
+    "MKACTIVITY",
+    "MKCALENDAR",
+    "MKCOL",
+    "MOVE",
+    "NOTIFY",
+    "OPTIONS",
+    "PATCH",
+    "POST",
+    "PROPFIND",
+    "PROPPATCH",
+    "PURGE",
+    "PUT",
+    "QUERY",
+    "REBIND",
+    "REPORT",
+    "SEARCH",
+    "SOURCE",
+    "SUBSCRIBE",
+    "TRACE",
+    "UNBIND",
+    "UNLINK",
+    "UNLOCK",
+    "UNSUBSCRIBE",
+];
+
+/// The protocol version of a message: the two this server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// `HTTP/1.0`: one request per connection unless it asks for keep-alive.
+    Http10,
+    /// `HTTP/1.1`: persistent connections by default, chunked bodies, `Host` required.
+    Http11,
+}
+
+impl Version {
+    /// Node's `req.httpVersion`: `"1.0"` or `"1.1"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Http10 => "1.0",
+            Version::Http11 => "1.1",
+        }
+    }
+}
+
+/// A parsed request head: the request line and the fields, in arrival order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    /// The method, as sent (`GET`): always one of [`METHODS`], so no copy of it is made.
+    pub method: &'static str,
+    /// The request-target, as sent (`/path?query`, `http://host/path`, `host:443`, `*`).
+    pub target: String,
+    /// The version.
+    pub version: Version,
+    /// The fields: names as sent, values with surrounding whitespace removed and bytes above
+    /// 0x7F read as Latin-1 (as Node shows them).
+    pub fields: Vec<(String, String)>,
+}
+
+/// Every value of the field `name` (case-insensitive) in `fields`, in order.
+pub(super) fn values_of<'a>(
+    fields: &'a [(String, String)],
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    fields
+        .iter()
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The first value of the field `name` (case-insensitive) in `fields`.
+fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Whether a comma-separated field (`Connection`, `Upgrade`) in `fields` holds `token`, in
+/// any case (RFC 9110 §5.6.1: lists, with optional whitespace around the commas).
+fn has_token_in(fields: &[(String, String)], name: &str, token: &str) -> bool {
+    values_of(fields, name)
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
+}
+
+/// Whether a connection stays open after a message with these fields (RFC 9112 §9.3), the
+/// same rule for requests and responses: `close` in `Connection` ends it; otherwise HTTP/1.1
+/// keeps it and HTTP/1.0 keeps it only if `Connection` holds `keep-alive`.
+fn keeps_alive(version: Version, fields: &[(String, String)]) -> bool {
+    if has_token_in(fields, "connection", "close") {
+        return false;
+    }
+    match version {
+        Version::Http11 => true,
+        Version::Http10 => has_token_in(fields, "connection", "keep-alive"),
+    }
+}
+
+impl RequestHead {
+    /// Every value of the field `name` (case-insensitive), in order.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        values_of(&self.fields, name)
+    }
+
+    /// The first value of the field `name` (case-insensitive).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        value_of(&self.fields, name)
+    }
+
+    /// Whether a comma-separated field (`Connection`, `Upgrade`) holds `token`, in any case.
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        has_token_in(&self.fields, name, token)
+    }
+
+    /// The path the request names, without the query: `/a` for `/a?b`, and for an
+    /// absolute-form target (`http://host/a?b`) its path, `/` if it has none.
+    pub fn path(&self) -> &str {
+        let mut target = self.target.as_str();
+        if let Some(scheme_end) = target.find("://") {
+            let rest = &target[scheme_end + 3..];
+            target = rest.find('/').map_or("/", |i| &rest[i..]);
+        }
+        target.split(['?', '#']).next().unwrap_or(target)
+    }
+
+    /// Whether the connection may stay open after the response (RFC 9112 §9.3): `close` in
+    /// `Connection` ends it; otherwise HTTP/1.1 keeps it and HTTP/1.0 keeps it only if
+    /// `Connection` holds `keep-alive`.
+    pub fn keep_alive(&self) -> bool {
+        keeps_alive(self.version, &self.fields)
+    }
+}
+
+/// Where a head ends, as found by [`find_head`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadScan {
+    /// No end yet: read more, then call again with `from` set to this.
+    Incomplete {
+        /// Where the next scan may start.
+        resume: usize,
+    },
+    /// The head is `buf[start..end]`, its final empty line included; `start` skips the empty
+    /// lines a client may send before a request (RFC 9112 §2.2).
+    Complete {
+        /// The first byte of the request line.
+        start: usize,
+        /// One past the head's last byte.
+        end: usize,
+    },
+}
+
+/// Looks for the end of a head in `buf`, starting at `from` (0, or the `resume` of an earlier
+/// call on the same, grown, buffer): each byte is looked at once however the head arrives.
+///
+/// Fails as soon as a line ends in a bare LF, or the head grows past `max_bytes` without
+/// ending, so a client cannot make the server hold more than `max_bytes` of head.
+///
+/// ```
+/// use netnotes::http::message::{find_head, HeadScan};
+/// let buf = b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\nrest";
+/// assert_eq!(find_head(buf, 0, 16384), Ok(HeadScan::Complete { start: 2, end: 29 }));
+/// assert_eq!(find_head(&buf[..10], 0, 16384), Ok(HeadScan::Incomplete { resume: 10 }));
+/// ```
+pub fn find_head(buf: &[u8], from: usize, max_bytes: usize) -> Result<HeadScan, ParseError> {
+    let mut start = 0;
+    while buf[start..].starts_with(b"\r\n") {
+        start += 2;
+    }
+    check_method_prefix(&buf[start..])?;
+    scan_to_empty_line(buf, start, from, max_bytes)
+}
+
+/// The part of [`find_head`] and [`find_response_head`] that does not care about the start
+/// line: look for CRLF CRLF from `from.max(start)` on, refusing bare LFs and long heads.
+fn scan_to_empty_line(
+    buf: &[u8],
+    start: usize,
+    from: usize,
+    max_bytes: usize,
+) -> Result<HeadScan, ParseError> {
+    for i in from.max(start)..buf.len() {
+        if buf[i] == b'\n' {
+            if i == 0 || buf[i - 1] != b'\r' {
+                return Err(ParseError::BareLineFeed);
+            }
+            if i >= start + 3 && &buf[i - 3..=i] == b"\r\n\r\n" {
+                let end = i + 1;
+                if end - start > max_bytes {
+                    return Err(ParseError::HeadTooLarge);
+                }
+                return Ok(HeadScan::Complete { start, end });
+            }
+        }
+    }
+    if buf.len() - start > max_bytes {
+        return Err(ParseError::HeadTooLarge);
+    }
+    Ok(HeadScan::Incomplete { resume: buf.len() })
+}
+
+/// Fails as soon as the bytes cannot begin with one of [`METHODS`] and a space, as Node's
+/// parser does: a client speaking TLS or another protocol to this port gets its `400` after its
+/// first few bytes, not after a timeout. Looks at no more than the longest method's length.
+fn check_method_prefix(line: &[u8]) -> Result<(), ParseError> {
+    const LONGEST: usize = 11; // "UNSUBSCRIBE"
+    match line {
+        [b'\n', ..] => return Err(ParseError::BareLineFeed),
+        [b'\r'] => return Ok(()), // the first half of an empty line's CRLF
+        _ => {}
+    }
+    let word_end = line.iter().take(LONGEST + 1).position(|&b| b == b' ');
+    let word = &line[..word_end.unwrap_or(line.len().min(LONGEST + 1))];
+    if word_end.is_some() && METHODS.iter().any(|m| m.as_bytes() == word) {
+        return Ok(());
+    }
+    // The longest start of `word` that some method begins with; the byte after it is the
+    // first that cannot be. Judging by that byte alone gives the same answer however the
+    // bytes arrive.
+    let fits = (0..=word.len())
+        .rev()
+        .find(|&n| METHODS.iter().any(|m| m.as_bytes().starts_with(&word[..n])))
+        .unwrap_or(0);
+    match line.get(fits) {
+        None => Ok(()), // everything so far may still become a method
+        Some(b'\t') => Err(ParseError::BadRequestLine),
+        Some(b' ') if fits == 0 => Err(ParseError::BadRequestLine),
+        Some(_) => Err(ParseError::UnknownMethod),
+    }
+}
+
+/// `tchar` (RFC 9110 §5.6.2): the bytes a token (a method, a field name) is made of.
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Parses a complete head (as [`find_head`] delimits it: request line through the empty line).
+///
+/// ```
+/// use netnotes::http::message::{parse_request_head, Version};
+/// let head = parse_request_head(b"GET /a?b HTTP/1.1\r\nHost: x\r\nX-Y:  z \r\n\r\n", 2000).unwrap();
+/// assert_eq!((head.method, head.path(), head.version), ("GET", "/a", Version::Http11));
+/// assert_eq!(head.fields, [("Host".to_string(), "x".to_string()), ("X-Y".to_string(), "z".to_string())]);
+/// ```
+pub fn parse_request_head(head: &[u8], max_fields: usize) -> Result<RequestHead, ParseError> {
+    let mut lines = head_lines(head);
+    let (method, target, version) = parse_request_line(lines.next().unwrap_or(b""))?;
+    let fields = parse_fields(lines, max_fields)?;
+    let head = RequestHead {
+        method,
+        target,
+        version,
+        fields,
+    };
+    if head.version == Version::Http11 && head.value("host").is_none() {
+        return Err(ParseError::MissingHost);
+    }
+    Ok(head)
+}
+
+/// The lines of a complete head, each without its CRLF, the final empty line left out.
+/// (`find_head` and `find_response_head` guarantee that every line ends in CRLF and that the
+/// last one is empty: drop that line, then each piece split at LF ends in the CR of its CRLF.)
+pub(super) fn head_lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
+    head.strip_suffix(b"\r\n")
+        .unwrap_or(head)
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+}
+
+/// The field lines of a head, parsed; more than `max_fields` is `TooManyFields`.
+pub(super) fn parse_fields<'a>(
+    lines: impl Iterator<Item = &'a [u8]>,
+    max_fields: usize,
+) -> Result<Vec<(String, String)>, ParseError> {
+    let mut fields = Vec::new();
+    for line in lines {
+        if fields.len() == max_fields {
+            return Err(ParseError::TooManyFields);
+        }
+        fields.push(parse_field_line(line)?);
+    }
+    Ok(fields)
+}
+
+/// `request-line = method SP request-target SP HTTP-version` (RFC 9112 §3). Runs of spaces
+/// between the parts are accepted, as Node does; leading or trailing space and HTAB are not.
+fn parse_request_line(line: &[u8]) -> Result<(&'static str, String, Version), ParseError> {
+    if line.first() == Some(&b' ') || line.last() == Some(&b' ') {
+        return Err(ParseError::BadRequestLine);
+    }
+    let mut parts = line.split(|&b| b == b' ').filter(|p| !p.is_empty());
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ParseError::BadRequestLine);
+    };
+    if !method.iter().all(|&b| is_tchar(b)) {
+        return Err(if method.contains(&b'\t') {
+            ParseError::BadRequestLine
+        } else {
+            ParseError::UnknownMethod
+        });
+    }
+    let method = *METHODS
+        .iter()
+        .find(|m| m.as_bytes() == method)
+        .ok_or(ParseError::UnknownMethod)?;
+    if !target.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
+        return Err(ParseError::BadTarget);
+    }
+    let version = match version {
+        b"HTTP/1.1" => Version::Http11,
+        b"HTTP/1.0" => Version::Http10,
+        _ => return Err(ParseError::BadVersion),
+    };
+    Ok((method, latin1(target), version))
+}
+
+/// `field-line = field-name ":" OWS field-value OWS` (RFC 9112 §5).
+fn parse_field_line(line: &[u8]) -> Result<(String, String), ParseError> {
+    if matches!(line.first(), Some(b' ' | b'\t')) {
+        return Err(ParseError::ObsFold);
+    }
+    let colon = line
+        .iter()
+        .position(|&b| b == b':')
+        .ok_or(ParseError::MissingColon)?;
+    let (name, value) = (&line[..colon], &line[colon + 1..]);
+    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+        return Err(ParseError::BadFieldName);
+    }
+    let value = trim_ows(value);
+    // field-vchar = VCHAR / obs-text, with SP and HTAB inside (RFC 9110 §5.5).
+    if !value
+        .iter()
+        .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b) || b >= 0x80)
+    {
+        return Err(ParseError::BadFieldValue);
+    }
+    // Tokens are ASCII; values are shown byte for byte as Latin-1, as Node shows them.
+    Ok((latin1(name), latin1(value)))
+}
+
+/// Bytes read as Latin-1, the way Node turns header bytes into a string: each byte is the
+/// character with that number. ASCII (nearly every head) is copied as it is.
+fn latin1(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        // ASCII reads the same in both: one check, one copy.
+        Ok(text) if text.is_ascii() => text.to_owned(),
+        _ => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+fn trim_ows(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
+}
+
+/// A parsed response head: the status line and the fields, in arrival order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// The version of the status line.
+    pub version: Version,
+    /// The status code, three digits (`200`); Node accepts any, `999` included, and so do we.
+    pub status: u16,
+    /// The reason phrase as sent (may be empty: it means nothing, RFC 9112 §4).
+    pub reason: String,
+    /// The fields, as [`RequestHead::fields`] holds them: names as sent, values trimmed,
+    /// bytes above 0x7F read as Latin-1.
+    pub fields: Vec<(String, String)>,
+}
+
+impl ResponseHead {
+    /// Every value of the field `name` (case-insensitive), in order.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        values_of(&self.fields, name)
+    }
+
+    /// The first value of the field `name` (case-insensitive).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        value_of(&self.fields, name)
+    }
+
+    /// Whether a comma-separated field (`Connection`) holds `token`, in any case.
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        has_token_in(&self.fields, name, token)
+    }
+
+    /// Whether the server keeps the connection open after this response (RFC 9112 §9.3):
+    /// `Connection: close` ends it; HTTP/1.1 keeps it otherwise; HTTP/1.0 only with
+    /// `Connection: keep-alive`. (A close-delimited body ends it too: see
+    /// [`ResponseFraming::UntilClose`](super::ResponseFraming::UntilClose).)
+    pub fn keep_alive(&self) -> bool {
+        keeps_alive(self.version, &self.fields)
+    }
+}
+
+/// Looks for the end of a response head in `buf`, as [`find_head`] does for a request
+/// (resuming at `from`, refusing bare LFs and heads over `max_bytes`), and fails as soon as
+/// the first bytes cannot be `HTTP/`: a server that answers with something else is reported
+/// at once, not after the read timeout. Empty lines before the status line are skipped, as
+/// Node's parser skips them.
+///
+/// ```
+/// use netnotes::http::message::{find_response_head, HeadScan, ParseError};
+/// let buf = b"HTTP/1.1 204 No Content\r\n\r\n";
+/// assert_eq!(find_response_head(buf, 0, 16384), Ok(HeadScan::Complete { start: 0, end: 27 }));
+/// assert_eq!(find_response_head(b"HTT", 0, 16384), Ok(HeadScan::Incomplete { resume: 3 }));
+/// assert_eq!(find_response_head(b"hello", 0, 16384), Err(ParseError::ExpectedHttp));
+/// ```
+pub fn find_response_head(
+    buf: &[u8],
+    from: usize,
+    max_bytes: usize,
+) -> Result<HeadScan, ParseError> {
+    let mut start = 0;
+    while buf[start..].starts_with(b"\r\n") {
+        start += 2;
+    }
+    let line = &buf[start..];
+    let seen = line.len().min(5);
+    if line != b"\r" && line[..seen] != b"HTTP/"[..seen] {
+        return Err(ParseError::ExpectedHttp);
+    }
+    scan_to_empty_line(buf, start, from, max_bytes)
+}
+
+/// Parses a complete response head (as [`find_response_head`] delimits it).
+///
+/// `status-line = HTTP-version SP status-code SP [ reason-phrase ]` (RFC 9112 §4); like Node,
+/// the space before an empty reason may be missing (`HTTP/1.1 200`).
+///
+/// ```
+/// use netnotes::http::message::{parse_response_head, Version};
+/// let head = parse_response_head(b"HTTP/1.1 404 Not Found\r\nX-A: 1\r\n\r\n", 100).unwrap();
+/// assert_eq!((head.version, head.status, head.reason.as_str()), (Version::Http11, 404, "Not Found"));
+/// assert_eq!(head.value("x-a"), Some("1"));
+/// ```
+pub fn parse_response_head(head: &[u8], max_fields: usize) -> Result<ResponseHead, ParseError> {
+    let mut lines = head_lines(head);
+    let (version, status, reason) = parse_status_line(lines.next().unwrap_or(b""))?;
+    let fields = parse_fields(lines, max_fields)?;
+    Ok(ResponseHead {
+        version,
+        status,
+        reason,
+        fields,
+    })
+}
+
+fn parse_status_line(line: &[u8]) -> Result<(Version, u16, String), ParseError> {
+    if !line.starts_with(b"HTTP/") {
+        return Err(ParseError::ExpectedHttp);
+    }
+    let (version, rest) = match line.iter().position(|&b| b == b' ') {
+        Some(space) => (&line[..space], &line[space + 1..]),
+        None => return Err(ParseError::BadVersion),
+    };
+    let version = match version {
+        b"HTTP/1.1" => Version::Http11,
+        b"HTTP/1.0" => Version::Http10,
+        _ => return Err(ParseError::BadVersion),
+    };
+    let (code, reason) = match rest.get(3) {
+        None => (rest, &b""[..]),
+        Some(b' ') => (&rest[..3], &rest[4..]),
+        Some(_) => return Err(ParseError::BadStatus),
+    };
+    if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
+        return Err(ParseError::BadStatus);
+    }
+    // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+    if !reason
+        .iter()
+        .all(|&b| b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80)
+    {
+        return Err(ParseError::BadStatus);
+    }
+    let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    let reason = latin1(reason);
+    Ok((version, status, reason))
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::super::Framing;
+    use super::*;
+
+    pub(crate) fn parse(bytes: &[u8]) -> Result<RequestHead, ParseError> {
+        match find_head(bytes, 0, MAX_HEADER_BYTES)? {
+            HeadScan::Complete { start, end } => {
+                parse_request_head(&bytes[start..end], MAX_HEADERS)
+            }
+            HeadScan::Incomplete { .. } => panic!("incomplete head: {bytes:?}"),
+        }
+    }
+
+    pub(crate) fn req(fields: &str) -> Vec<u8> {
+        format!("POST / HTTP/1.1\r\nHost: a\r\n{fields}\r\n").into_bytes()
+    }
+
+    #[test]
+    fn a_plain_request() {
+        let head = parse(b"GET /x?y=1 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n").unwrap();
+        assert_eq!(head.method, "GET");
+        assert_eq!(head.target, "/x?y=1");
+        assert_eq!(head.path(), "/x");
+        assert_eq!(head.version.as_str(), "1.1");
+        assert_eq!(head.value("ACCEPT"), Some("*/*"));
+        assert!(head.keep_alive());
+        assert_eq!(head.framing(), Ok(Framing::None));
+    }
+
+    #[test]
+    fn find_head_resumes_and_sees_each_byte_once() {
+        let whole = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        let mut resume = 0;
+        for len in 1..whole.len() {
+            match find_head(&whole[..len], resume, MAX_HEADER_BYTES).unwrap() {
+                HeadScan::Incomplete { resume: r } => resume = r,
+                done => panic!("complete too early at {len}: {done:?}"),
+            }
+        }
+        assert_eq!(
+            find_head(whole, resume, MAX_HEADER_BYTES),
+            Ok(HeadScan::Complete {
+                start: 0,
+                end: whole.len()
+            })
+        );
+    }
+
+    #[test]
+    fn empty_lines_before_the_request_are_skipped() {
+        let head = parse(b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        assert_eq!(head.method, "GET");
+    }
+
+    #[test]
+    fn the_head_limit_counts_request_line_through_empty_line() {
+        let exact = |n: usize| {
+            let mut h = b"GET / HTTP/1.1\r\nHost: a\r\nX: ".to_vec();
+            h.resize(n - 4, b'a');
+            h.extend_from_slice(b"\r\n\r\n");
+            h
+        };
+        assert!(parse(&exact(MAX_HEADER_BYTES)).is_ok());
+        assert_eq!(
+            find_head(&exact(MAX_HEADER_BYTES + 1), 0, MAX_HEADER_BYTES),
+            Err(ParseError::HeadTooLarge)
+        );
+        // Without an end in sight, the limit applies as soon as it is passed.
+        let mut endless = b"GET /".to_vec();
+        endless.resize(MAX_HEADER_BYTES + 1, b'a');
+        assert_eq!(
+            find_head(&endless, 0, MAX_HEADER_BYTES),
+            Err(ParseError::HeadTooLarge)
+        );
+        assert!(matches!(
+            find_head(&endless[..MAX_HEADER_BYTES], 0, MAX_HEADER_BYTES),
+            Ok(HeadScan::Incomplete { .. })
+        ));
+    }
+
+    #[test]
+    fn too_many_fields_is_431() {
+        let many = req(&"X: 1\r\n".repeat(MAX_HEADERS));
+        assert_eq!(parse(&many), Err(ParseError::TooManyFields));
+        assert_eq!(ParseError::TooManyFields.status(), 431);
+        let fine = req(&"X: 1\r\n".repeat(MAX_HEADERS - 1));
+        assert!(parse(&fine).is_ok());
+    }
+
+    #[test]
+    fn request_line_rules() {
+        use ParseError::*;
+        let cases: &[(&[u8], Result<(), ParseError>)] = &[
+            (b"GET  /  HTTP/1.1\r\nHost: a\r\n\r\n", Ok(())),
+            (b" GET / HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"GET / HTTP/1.1 \r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"GET /\r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", Err(BadRequestLine)),
+            (b"get / HTTP/1.1\r\nHost: a\r\n\r\n", Err(UnknownMethod)),
+            (b"FOO / HTTP/1.1\r\nHost: a\r\n\r\n", Err(UnknownMethod)),
+            (b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n", Err(UnknownMethod)),
+            (b"M-SEARCH * HTTP/1.1\r\nHost: a\r\n\r\n", Ok(())),
+            (b"GET /a\x01b HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadTarget)),
+            (b"GET /a\xe9b HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadTarget)),
+            (b"GET /a\x7fb HTTP/1.1\r\nHost: a\r\n\r\n", Err(BadTarget)),
+            (b"GET / HTTP/1.2\r\nHost: a\r\n\r\n", Err(BadVersion)),
+            (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", Err(BadVersion)),
+            (b"GET / http/1.1\r\nHost: a\r\n\r\n", Err(BadVersion)),
+            (b"GET / HTTP/1.1\r\n\r\n", Err(MissingHost)),
+            (b"GET / HTTP/1.0\r\n\r\n", Ok(())),
+            (b"GET / HTTP/1.1\r\nHost:\r\n\r\n", Ok(())),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", Ok(())),
+        ];
+        for (bytes, expected) in cases {
+            let got = parse(bytes).map(|_| ());
+            assert_eq!(&got, expected, "{}", String::from_utf8_lossy(bytes));
+        }
+        assert_eq!(METHODS.len(), 35);
+    }
+
+    #[test]
+    fn a_method_that_cannot_be_is_refused_from_its_first_bytes() {
+        let scan = |bytes: &[u8]| find_head(bytes, 0, MAX_HEADER_BYTES);
+        assert!(matches!(scan(b"GE"), Ok(HeadScan::Incomplete { .. })));
+        assert!(matches!(
+            scan(b"UNSUBSCRIBE"),
+            Ok(HeadScan::Incomplete { .. })
+        ));
+        assert!(matches!(scan(b"\r\n"), Ok(HeadScan::Incomplete { .. })));
+        assert_eq!(scan(b"GX"), Err(ParseError::UnknownMethod));
+        assert_eq!(
+            scan(b"\x16\x03\x01\x02\x00"),
+            Err(ParseError::UnknownMethod)
+        );
+        assert_eq!(scan(b"GET2 "), Err(ParseError::UnknownMethod));
+        assert_eq!(scan(b"UNSUBSCRIBEX"), Err(ParseError::UnknownMethod));
+        assert_eq!(scan(b" GET"), Err(ParseError::BadRequestLine));
+        assert_eq!(scan(b"GET\t/"), Err(ParseError::BadRequestLine));
+    }
+
+    #[test]
+    fn bare_line_feeds_are_refused_wherever_they_are() {
+        for bytes in [
+            &b"GET / HTTP/1.1\nHost: a\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nHost: a\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\n",
+            b"\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        ] {
+            assert_eq!(
+                find_head(bytes, 0, MAX_HEADER_BYTES),
+                Err(ParseError::BareLineFeed),
+                "{bytes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn field_rules() {
+        use ParseError::*;
+        let cases: &[(&str, Result<(), ParseError>)] = &[
+            ("X: a\tb\r\n", Ok(())),
+            ("X:   b  \r\n", Ok(())),
+            ("X:\r\n", Ok(())),
+            ("X : b\r\n", Err(BadFieldName)),
+            ("X\t: b\r\n", Err(BadFieldName)),
+            ("X(y): b\r\n", Err(BadFieldName)),
+            (": b\r\n", Err(BadFieldName)),
+            ("Xb\r\n", Err(MissingColon)),
+            ("X: b\r\n c\r\n", Err(ObsFold)),
+            ("X: a\rb\r\n", Err(BadFieldValue)),
+            ("X: ab\r\r\n", Err(BadFieldValue)),
+            ("X: a\x00b\r\n", Err(BadFieldValue)),
+            ("X: a\x01b\r\n", Err(BadFieldValue)),
+            ("X: a\x7fb\r\n", Err(BadFieldValue)),
+        ];
+        for (fields, expected) in cases {
+            assert_eq!(&parse(&req(fields)).map(|_| ()), expected, "{fields:?}");
+        }
+    }
+
+    #[test]
+    fn values_above_0x7f_read_as_latin1() {
+        let mut bytes = req("");
+        bytes.truncate(bytes.len() - 2);
+        bytes.extend_from_slice(b"X: caf\xe9\r\n\r\n");
+        assert_eq!(parse(&bytes).unwrap().value("x"), Some("café"));
+    }
+
+    #[test]
+    fn paths_of_every_target_form() {
+        let path = |target: &str| {
+            parse(format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes())
+                .unwrap()
+                .path()
+                .to_string()
+        };
+        assert_eq!(path("/a/b?c#d"), "/a/b");
+        assert_eq!(path("http://h:1/x?y"), "/x");
+        assert_eq!(path("http://h:1"), "/");
+        assert_eq!(path("*"), "*");
+    }
+
+    pub(crate) fn response(bytes: &[u8]) -> Result<ResponseHead, ParseError> {
+        match find_response_head(bytes, 0, MAX_HEADER_BYTES)? {
+            HeadScan::Complete { start, end } => {
+                parse_response_head(&bytes[start..end], MAX_HEADERS)
+            }
+            HeadScan::Incomplete { .. } => panic!("incomplete head: {bytes:?}"),
+        }
+    }
+
+    #[test]
+    fn status_lines() {
+        use ParseError::*;
+        type Case = (&'static [u8], Result<(u16, &'static str), ParseError>);
+        let cases: &[Case] = &[
+            (b"HTTP/1.1 200 OK\r\n\r\n", Ok((200, "OK"))),
+            (b"HTTP/1.0 404 Not  Found\r\n\r\n", Ok((404, "Not  Found"))),
+            (b"HTTP/1.1 200\r\n\r\n", Ok((200, ""))),
+            (b"HTTP/1.1 200 \r\n\r\n", Ok((200, ""))),
+            (b"HTTP/1.1 999 Odd\r\n\r\n", Ok((999, "Odd"))),
+            (b"\r\nHTTP/1.1 200 OK\r\n\r\n", Ok((200, "OK"))),
+            (b"HTTP/1.1 caf\xe9\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1 20 OK\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1 2000 OK\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1  200 OK\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1 2x0 OK\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.1 200 O\x01K\r\n\r\n", Err(BadStatus)),
+            (b"HTTP/1.2 200 OK\r\n\r\n", Err(BadVersion)),
+            (b"HTTP/1.1\r\n\r\n", Err(BadVersion)),
+        ];
+        for (bytes, expected) in cases {
+            let got = response(bytes).map(|h| (h.status, h.reason));
+            let got = got.as_ref().map(|(s, r)| (*s, r.as_str())).map_err(|e| *e);
+            assert_eq!(&got, expected, "{}", String::from_utf8_lossy(bytes));
+        }
+        let head = response(b"HTTP/1.1 200 OK\r\nX-L: caf\xe9\r\n\r\n").unwrap();
+        assert_eq!(head.value("x-l"), Some("café"));
+    }
+
+    #[test]
+    fn what_is_not_http_is_refused_from_its_first_bytes() {
+        let scan = |bytes: &[u8]| find_response_head(bytes, 0, MAX_HEADER_BYTES);
+        for fine in [&b""[..], b"H", b"HTTP", b"HTTP/", b"\r", b"\r\n", b"\r\nHT"] {
+            assert!(
+                matches!(scan(fine), Ok(HeadScan::Incomplete { .. })),
+                "{fine:?}"
+            );
+        }
+        for bad in [
+            &b"garbage\r\n\r\n"[..],
+            b"x",
+            b"HTTX/1.1",
+            b"http/1.1",
+            b"\r\nX",
+            b" HTTP/",
+        ] {
+            assert_eq!(scan(bad), Err(ParseError::ExpectedHttp), "{bad:?}");
+        }
+        assert_eq!(
+            scan(b"HTTP/1.1 200 OK\nX: 1\r\n\r\n"),
+            Err(ParseError::BareLineFeed)
+        );
+        let mut long = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
+        long.resize(MAX_HEADER_BYTES + 1, b'a');
+        assert_eq!(scan(&long), Err(ParseError::HeadTooLarge));
+    }
+
+    #[test]
+    fn response_field_rules_are_the_request_s() {
+        use ParseError::*;
+        for (field, expected) in [
+            ("X : 1", BadFieldName),
+            (": 1", BadFieldName),
+            ("Xb", MissingColon),
+            (" folded", ObsFold),
+            ("X: a\x01b", BadFieldValue),
+        ] {
+            let bytes = format!("HTTP/1.1 200 OK\r\nA: 1\r\n{field}\r\n\r\n");
+            assert_eq!(response(bytes.as_bytes()), Err(expected), "{field:?}");
+        }
+    }
+
+    #[test]
+    fn responses_keep_the_connection_by_version_and_connection() {
+        let keep = |bytes: &[u8]| response(bytes).unwrap().keep_alive();
+        assert!(keep(b"HTTP/1.1 200 OK\r\n\r\n"));
+        assert!(!keep(b"HTTP/1.1 200 OK\r\nConnection: x, Close\r\n\r\n"));
+        assert!(!keep(b"HTTP/1.0 200 OK\r\n\r\n"));
+        assert!(keep(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n"));
+    }
+}
