@@ -20,6 +20,10 @@
 //! (`http::dissect`, `ws::dissect`) and call those very parsers, so the view can never
 //! disagree with what the program understood.
 //!
+//! This module names no protocol: it sits under TCP and UDP, and HTTP and WebSocket sit above
+//! them. A binary hands the [`Protocol`] it speaks down to [`enable`] — [`raw`] here, or the
+//! `pair` a protocol's own module provides — and every socket asks it for its two dissectors.
+//!
 //! The switch is process-wide: a binary calls [`enable`] once, from its `--wire` flag, and
 //! every socket it opens afterwards reports through a [`Tap`]. With `--wire` off, a socket
 //! carries no tap and pays one branch per read or write.
@@ -36,13 +40,15 @@ pub const DEFAULT_WIRE_BYTES: usize = 256;
 /// Bytes per line of the hex block, as `xxd` prints them.
 const PER_LINE: usize = 16;
 
-/// What the bytes on a connection are, so the right dissector explains them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// Bytes only (TCP, the tunnel of a `CONNECT`).
-    Raw,
-    /// HTTP/1.1 messages; a WebSocket upgrade switches to frames.
-    Http,
+/// What the bytes on a connection are: the maker of its two dissectors, `(inbound, outbound)`
+/// for the [`Side`] this program is. The module of each protocol provides its own ([`raw`],
+/// `http::dissect::pair`, `ws::dissect::pair`) and the binary chooses one.
+pub type Protocol = fn(Side) -> (Box<dyn Dissector>, Box<dyn Dissector>);
+
+/// The [`Protocol`] of bytes that mean nothing more than themselves (TCP, UDP): the hex
+/// block and no lines under it.
+pub fn raw(_side: Side) -> (Box<dyn Dissector>, Box<dyn Dissector>) {
+    (Box::new(Raw), Box::new(Raw))
 }
 
 /// Which end of the connection this program is.
@@ -55,7 +61,7 @@ pub enum Side {
 }
 
 /// The wire view's settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Config {
     /// How many bytes of each chunk to show.
     pub max_bytes: usize,
@@ -134,10 +140,7 @@ impl std::fmt::Debug for Tap {
 /// A tap for a new connection with `peer`, if the wire view is on.
 pub fn tap(peer: SocketAddr, side: Side) -> Option<Tap> {
     let config = config()?;
-    let (inbound, outbound): (Box<dyn Dissector>, Box<dyn Dissector>) = match config.protocol {
-        Protocol::Raw => (Box::new(Raw), Box::new(Raw)),
-        Protocol::Http => crate::http::dissect::pair(side),
-    };
+    let (inbound, outbound) = (config.protocol)(side);
     Some(Tap {
         config,
         peer,
@@ -220,8 +223,8 @@ pub fn print(block: &str) {
 /// A whole block: the heading, the bytes (if any) and the lines that explain them.
 ///
 /// ```
-/// use netnotes::wire::{block, Config, Direction, Protocol};
-/// let config = Config { max_bytes: 256, color: false, protocol: Protocol::Raw };
+/// use netnotes::wire::{block, raw, Config, Direction};
+/// let config = Config { max_bytes: 256, color: false, protocol: raw };
 /// let text = block(&config, "127.0.0.1:8124".parse().unwrap(), Direction::Out, 0.5, Some(b"hello"), &[]);
 /// assert_eq!(text, "[wire] 127.0.0.1:8124 -> 5 bytes at 0.500 ms\n  0000  68 65 6c 6c 6f                                   hello\n");
 /// ```
@@ -336,7 +339,7 @@ mod tests {
         Config {
             max_bytes: 20,
             color: false,
-            protocol: Protocol::Raw,
+            protocol: raw,
         }
     }
 

@@ -19,11 +19,10 @@
 //! at the end instead.
 
 use netnotes::cli::{self, Command, Kind};
-use netnotes::http::agent::Agent;
 use netnotes::http::client::{request, ClientError, ClientEvent, RequestOptions, Utf8Decoder};
 use netnotes::http::message::{headers_json, is_tchar};
+use netnotes::http::{self, agent::Agent};
 use netnotes::trace::Trace;
-use netnotes::wire::Protocol;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process;
@@ -60,7 +59,7 @@ fn header(text: &str) -> Result<(String, String), String> {
 fn main() {
     let command = command();
     let args = command.parse_env();
-    args.enable_wire(Protocol::Http);
+    args.enable_wire(http::dissect::pair);
     let headers = args
         .all("header")
         .into_iter()

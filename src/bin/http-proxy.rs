@@ -26,9 +26,8 @@
 use netnotes::cli::{self, Command, Kind};
 use netnotes::http::agent::Agent;
 use netnotes::http::proxy::Proxy;
-use netnotes::http::{Server, ServerOptions};
+use netnotes::http::{self, Server, ServerOptions};
 use netnotes::trace::Trace;
-use netnotes::wire::Protocol;
 use std::time::Duration;
 
 fn command() -> Command {
@@ -64,7 +63,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
-    args.enable_wire(Protocol::Http);
+    args.enable_wire(http::dissect::pair);
     let trace = Trace::new("http", args.trace());
     let count = |name| {
         args.number(name)

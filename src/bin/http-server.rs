@@ -18,10 +18,9 @@
 
 use netnotes::cli::{self, Command, Kind};
 use netnotes::http::message::headers_json;
-use netnotes::http::{Handler, Limits, Request, Response, Server, ServerOptions};
+use netnotes::http::{self, Handler, Limits, Request, Response, Server, ServerOptions};
 use netnotes::inspect::json_string;
 use netnotes::trace::Trace;
-use netnotes::wire::Protocol;
 use std::io::Read;
 use std::thread;
 use std::time::Duration;
@@ -124,7 +123,7 @@ fn text(res: &mut Response<'_>, status: u16, body: &str) -> std::io::Result<()> 
 
 fn main() {
     let args = command().parse_env();
-    args.enable_wire(Protocol::Http);
+    args.enable_wire(http::dissect::pair);
     let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));
     let count = |name| {
         args.number(name)

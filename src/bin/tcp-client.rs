@@ -17,7 +17,7 @@ use netnotes::cli::{self, Command, Kind};
 use netnotes::inspect;
 use netnotes::tcp::{Socket, SocketEvent};
 use netnotes::trace::Trace;
-use netnotes::wire::Protocol;
+use netnotes::wire;
 
 fn command() -> Command {
     Command::new(
@@ -38,7 +38,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
-    args.enable_wire(Protocol::Raw);
+    args.enable_wire(wire::raw);
     let message = args.text("message").unwrap_or("hello").to_string();
     let trace = Trace::new("tcp", args.trace());
 

@@ -17,7 +17,7 @@
 use netnotes::cli::{self, Command, Kind};
 use netnotes::tcp::{Server, ServerOptions, SocketEvent};
 use netnotes::trace::Trace;
-use netnotes::wire::Protocol;
+use netnotes::wire;
 use std::time::Duration;
 
 fn command() -> Command {
@@ -50,7 +50,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
-    args.enable_wire(Protocol::Raw);
+    args.enable_wire(wire::raw);
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let options = ServerOptions {

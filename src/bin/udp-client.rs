@@ -26,7 +26,7 @@ use netnotes::error::NodeError;
 use netnotes::inspect;
 use netnotes::trace::Trace;
 use netnotes::udp::{self, Socket, UdpEvent};
-use netnotes::wire::Protocol;
+use netnotes::wire;
 use std::process;
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
-    args.enable_wire(Protocol::Raw);
+    args.enable_wire(wire::raw);
     let (host, port) = (args.host(), args.port());
     let message = args.text("message").unwrap_or("hello");
     let count = args.number("count").unwrap_or(1);

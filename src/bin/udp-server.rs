@@ -30,7 +30,7 @@ use netnotes::cli::{self, Command, Kind};
 use netnotes::inspect;
 use netnotes::trace::Trace;
 use netnotes::udp::{SeqTally, Socket, UdpEvent};
-use netnotes::wire::Protocol;
+use netnotes::wire;
 use std::thread;
 use std::time::Duration;
 
@@ -82,7 +82,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
-    args.enable_wire(Protocol::Raw);
+    args.enable_wire(wire::raw);
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let exit_after = args.number("exit-after");

@@ -14,9 +14,8 @@
 use netnotes::cli::{self, Command, Kind};
 use netnotes::inspect;
 use netnotes::trace::Trace;
-use netnotes::wire::Protocol;
 use netnotes::ws::client::{connect, Url};
-use netnotes::ws::{Message, Options, WsEvent};
+use netnotes::ws::{self, Message, Options, WsEvent};
 
 fn command() -> Command {
     Command::new(
@@ -66,7 +65,7 @@ fn command() -> Command {
 
 fn main() {
     let args = command().parse_env();
-    args.enable_wire(Protocol::Http);
+    args.enable_wire(ws::dissect::pair);
     let mut url = Url::parse(args.text("url").unwrap_or_default()).unwrap_or_else(|e| {
         eprintln!("error: {e}\n{}", command().usage());
         std::process::exit(2);

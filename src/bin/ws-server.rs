@@ -25,9 +25,8 @@ use netnotes::http::message::RequestHead;
 use netnotes::http::{Handler, Request, Response, Server, ServerOptions};
 use netnotes::tcp::{CloseHandle, Socket};
 use netnotes::trace::Trace;
-use netnotes::wire::Protocol;
 use netnotes::ws::server::{accept, check, is_websocket_request, Policy, Refused};
-use netnotes::ws::{Options, WsEvent};
+use netnotes::ws::{self, Options, WsEvent};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -156,7 +155,7 @@ fn list(text: Option<&str>) -> Vec<String> {
 
 fn main() {
     let args = command().parse_env();
-    args.enable_wire(Protocol::Http);
+    args.enable_wire(ws::dissect::pair);
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));

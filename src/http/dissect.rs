@@ -16,27 +16,61 @@
 //! ```
 //!
 //! One connection has two streams, requests one way and responses the other, and they need
-//! each other: a response to `HEAD` has no body, and a `101` turns both streams into WebSocket
-//! frames. So [`pair`] makes the two dissectors share the queue of request methods.
+//! each other: a response to `HEAD` has no body. So [`pair`] makes the two dissectors share the
+//! queue of request methods.
+//!
+//! A `101` takes a connection out of HTTP (RFC 9110 §7.8), into a protocol this layer does not
+//! know. The module of that protocol hands its [`Upgrade`] to [`pair_with`] (WebSocket's
+//! `ws::dissect::pair` does); plain [`pair`] shows the bytes after a `101` as bytes only.
 
 use super::message::{
     find_head, find_response_head, parse_request_head, parse_response_head, ChunkedDecoder,
-    Framing, HeadScan, ParseError, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES,
+    Framing, HeadScan, ParseError, RequestHead, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use crate::wire::{Dissector, Side};
-use crate::ws::dissect::Frames;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-/// The two dissectors of an HTTP connection, `(inbound, outbound)` for `side`.
+/// The two dissectors of an HTTP connection, `(inbound, outbound)` for `side`: a
+/// [`wire::Protocol`](crate::wire::Protocol) for `wire::enable`.
 pub fn pair(side: Side) -> (Box<dyn Dissector>, Box<dyn Dissector>) {
+    pair_for(side, None)
+}
+
+/// The two dissectors of an HTTP connection that may switch to `upgrade`'s protocol.
+pub fn pair_with(
+    side: Side,
+    upgrade: &'static dyn Upgrade,
+) -> (Box<dyn Dissector>, Box<dyn Dissector>) {
+    pair_for(side, Some(upgrade))
+}
+
+fn pair_for(
+    side: Side,
+    upgrade: Option<&'static dyn Upgrade>,
+) -> (Box<dyn Dissector>, Box<dyn Dissector>) {
     let methods = Arc::new(Mutex::new(VecDeque::new()));
-    let requests = Box::new(Messages::new(Kind::Requests, Arc::clone(&methods)));
-    let responses = Box::new(Messages::new(Kind::Responses, methods));
+    let requests = Box::new(Messages::new(Kind::Requests, Arc::clone(&methods), upgrade));
+    let responses = Box::new(Messages::new(Kind::Responses, methods, upgrade));
     match side {
         Side::Server => (requests, responses),
         Side::Client => (responses, requests),
     }
+}
+
+/// A protocol an HTTP connection can switch to, as the wire view shows it: which requests ask
+/// for it, and the dissectors for the bytes after the switch. The protocol's own module
+/// provides it, so HTTP never names the protocols above it.
+pub trait Upgrade: Sync {
+    /// The line for a request that asks for this protocol; `None` if `head` does not. The
+    /// client's bytes after such a request are the new protocol's.
+    fn asked(&self, head: &RequestHead) -> Option<String>;
+    /// The line for the `101` that switches to it.
+    fn switched(&self) -> String;
+    /// A dissector for what the client sends after the switch.
+    fn sent_by_client(&self) -> Box<dyn Dissector>;
+    /// A dissector for what the server sends after the switch.
+    fn sent_by_server(&self) -> Box<dyn Dissector>;
 }
 
 /// Which messages a stream carries.
@@ -47,7 +81,6 @@ enum Kind {
 }
 
 /// Where a stream is.
-#[derive(Debug)]
 enum State {
     /// Collecting a head.
     Head { buf: Vec<u8>, resume: usize },
@@ -57,31 +90,42 @@ enum State {
     Chunked(Box<ChunkedDecoder>),
     /// In a body that ends with the connection.
     UntilClose,
-    /// The connection left HTTP: WebSocket frames.
-    Frames(Frames),
+    /// The connection left HTTP for the protocol of an [`Upgrade`].
+    Switched(Box<dyn Dissector>),
     /// The connection left HTTP for something else (a tunnel), or the bytes stopped making
     /// sense: shown as bytes only.
     Raw,
 }
 
 /// The messages of one direction of an HTTP connection.
-#[derive(Debug)]
 pub struct Messages {
     kind: Kind,
     state: State,
     /// Request methods not yet answered, oldest first.
     methods: Arc<Mutex<VecDeque<&'static str>>>,
+    /// The protocol a `101` may switch to, if the wire view knows one.
+    upgrade: Option<&'static dyn Upgrade>,
+}
+
+impl std::fmt::Debug for Messages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Messages")
+            .field("kind", &self.kind)
+            .finish()
+    }
 }
 
 impl Messages {
-    fn new(kind: Kind, methods: Arc<Mutex<VecDeque<&'static str>>>) -> Messages {
+    fn new(
+        kind: Kind,
+        methods: Arc<Mutex<VecDeque<&'static str>>>,
+        upgrade: Option<&'static dyn Upgrade>,
+    ) -> Messages {
         Messages {
             kind,
-            state: State::Head {
-                buf: Vec::new(),
-                resume: 0,
-            },
+            state: Messages::next_head(),
             methods,
+            upgrade,
         }
     }
 
@@ -160,8 +204,8 @@ impl Messages {
                 ));
                 input.len()
             }
-            State::Frames(frames) => {
-                lines.extend(frames.feed(input));
+            State::Switched(dissector) => {
+                lines.extend(dissector.feed(input));
                 input.len()
             }
             State::Raw => input.len(),
@@ -205,10 +249,11 @@ impl Messages {
                 return State::Raw;
             }
         };
-        if crate::ws::server::is_websocket_request(&head) {
-            lines
-                .push("no body: asks to switch to WebSocket; frames follow if answered 101".into());
-            return State::Frames(Frames::from_client());
+        if let Some(upgrade) = self.upgrade {
+            if let Some(line) = upgrade.asked(&head) {
+                lines.push(line);
+                return State::Switched(upgrade.sent_by_client());
+            }
         }
         body_state(framing_of_request(framing), lines)
     }
@@ -231,8 +276,16 @@ impl Messages {
         field_lines(&head.fields, lines);
         if head.status == 101 {
             self.methods_queue().pop_front();
-            lines.push("switching protocols: WebSocket frames follow".into());
-            return State::Frames(Frames::from_server());
+            return match self.upgrade {
+                Some(upgrade) => {
+                    lines.push(upgrade.switched());
+                    State::Switched(upgrade.sent_by_server())
+                }
+                None => {
+                    lines.push("switching protocols: what follows is not HTTP".into());
+                    State::Raw
+                }
+            };
         }
         if (100..200).contains(&head.status) {
             lines.push("no body: an interim answer; the final one follows".into());
@@ -388,16 +441,14 @@ mod tests {
     }
 
     #[test]
-    fn an_upgrade_turns_both_ways_into_frames() {
-        let (mut requests, mut responses) = pair(Side::Server);
-        let lines = requests.feed(
-            b"GET /updates HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\
-              \x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58",
-        );
-        assert!(lines.contains(&"text: \"Hello\"".to_string()), "{lines:?}");
+    fn without_an_upgrade_a_101_leaves_bytes_only() {
+        let (mut responses, _) = pair(Side::Client);
         let lines = responses.feed(b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x02hi");
-        assert!(lines.contains(&"switching protocols: WebSocket frames follow".to_string()));
-        assert!(lines.contains(&"text: \"hi\"".to_string()), "{lines:?}");
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("switching protocols: what follows is not HTTP")
+        );
+        assert!(responses.feed(b"GET").is_empty());
     }
 
     #[test]

@@ -11,11 +11,46 @@
 //! payload unmasked: 48 65 6c 6c 6f
 //! text: "Hello"
 //! ```
+//!
+//! A WebSocket connection begins as HTTP, so [`pair`] is HTTP's dissector pair handed the
+//! WebSocket [`Upgrade`]: the handshake's heads are shown by `http::dissect`, and after them
+//! both directions are [`Frames`].
 
 use super::frame::{
     apply_mask, close_code_meaning, parse_close, parse_header, FrameHeader, Opcode, Role,
 };
-use crate::wire::{hex, Dissector};
+use super::server::is_websocket_request;
+use crate::http::dissect::{pair_with, Upgrade};
+use crate::http::message::RequestHead;
+use crate::wire::{hex, Dissector, Side};
+
+/// The two dissectors of a connection that may become a WebSocket, `(inbound, outbound)` for
+/// `side`: a [`wire::Protocol`](crate::wire::Protocol) for `wire::enable`.
+pub fn pair(side: Side) -> (Box<dyn Dissector>, Box<dyn Dissector>) {
+    pair_with(side, &WebSocket)
+}
+
+/// The switch from HTTP to WebSocket (RFC 6455 §4), as the wire view sees it.
+struct WebSocket;
+
+impl Upgrade for WebSocket {
+    fn asked(&self, head: &RequestHead) -> Option<String> {
+        is_websocket_request(head)
+            .then(|| "no body: asks to switch to WebSocket; frames follow if answered 101".into())
+    }
+
+    fn switched(&self) -> String {
+        "switching protocols: WebSocket frames follow".into()
+    }
+
+    fn sent_by_client(&self) -> Box<dyn Dissector> {
+        Box::new(Frames::from_client())
+    }
+
+    fn sent_by_server(&self) -> Box<dyn Dissector> {
+        Box::new(Frames::from_server())
+    }
+}
 
 /// How many payload bytes an annotation line shows (the hex block above it has them all, up
 /// to `--wire-bytes`).
@@ -193,6 +228,19 @@ mod tests {
 
     fn dissect(frames: &mut Frames, bytes: &[u8]) -> Vec<String> {
         frames.feed(bytes)
+    }
+
+    #[test]
+    fn an_upgrade_turns_both_ways_into_frames() {
+        let (mut requests, mut responses) = pair(Side::Server);
+        let lines = requests.feed(
+            b"GET /updates HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\
+              \x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58",
+        );
+        assert!(lines.contains(&"text: \"Hello\"".to_string()), "{lines:?}");
+        let lines = responses.feed(b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x02hi");
+        assert!(lines.contains(&"switching protocols: WebSocket frames follow".to_string()));
+        assert!(lines.contains(&"text: \"hi\"".to_string()), "{lines:?}");
     }
 
     #[test]
