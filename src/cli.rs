@@ -487,7 +487,9 @@ impl Args {
 /// Ends the program after a runtime failure, as Node does after an unhandled `error`: one line,
 /// `Error: {message}`, on stderr, and exit code 1. No backtrace.
 pub fn fatal(err: impl fmt::Display) -> ! {
-    eprintln!("Error: {err}");
+    // The message may quote the peer (a close reason): escaped, as trace lines are.
+    let message = err.to_string();
+    eprintln!("Error: {}", crate::trace::escape_controls(&message));
     process::exit(1);
 }
 

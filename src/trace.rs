@@ -13,7 +13,13 @@
 //!
 //! Each line goes out in one `write` on a locked stderr, so lines from different connection
 //! threads never interleave. `--quiet` builds a disabled [`Trace`], which costs one branch.
+//!
+//! A line often carries what a peer sent: a request target, an `Upgrade` value, a WebSocket
+//! close reason. A peer that puts control characters there (ESC starts a terminal command, CR
+//! and LF forge whole lines) would be writing to the reader's terminal, so every line goes out
+//! through [`escape_controls`], the one function the wire view uses for the same reason.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -53,7 +59,7 @@ impl Trace {
     }
 }
 
-/// One trace line, newline included.
+/// One trace line, newline included; control characters in it are escaped.
 fn line(
     module: &str,
     event: &str,
@@ -70,8 +76,34 @@ fn line(
         line.push(' ');
         line.push_str(&details);
     }
+    let mut line = escape_controls(&line).into_owned();
     line.push('\n');
     line
+}
+
+/// `text` safe to print on a terminal: every control character — C0 (ESC, CR, LF, ...),
+/// DEL and C1 (U+0080 to U+009F, which some terminals obey as ESC sequences) — written as
+/// Rust writes it in a string literal (`\u{1b}`, `\r`, `\n`). Anything else is left as it is,
+/// so an ordinary line costs one scan and no copy.
+///
+/// ```
+/// use netnotes::trace::escape_controls;
+/// assert_eq!(escape_controls("bye"), "bye");
+/// assert_eq!(escape_controls("\x1b[2J\r\nfake\u{9b}"), "\\u{1b}[2J\\r\\nfake\\u{9b}");
+/// ```
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -90,6 +122,16 @@ mod tests {
         assert_eq!(
             line("tcp", "listening", Some(v6), format_args!("")),
             "[tcp] listening [::1]:8124\n"
+        );
+    }
+
+    #[test]
+    fn what_a_peer_sent_cannot_command_the_terminal() {
+        let peer: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let reason = "\x1b]0;owned\x07\u{9b}2J\r\n[ws] close 127.0.0.1:2 1000\x7f\tok é";
+        assert_eq!(
+            line("ws", "close", Some(peer), format_args!("1000 {reason}")),
+            "[ws] close 127.0.0.1:1 1000 \\u{1b}]0;owned\\u{7}\\u{9b}2J\\r\\n[ws] close 127.0.0.1:2 1000\\u{7f}\\tok é\n"
         );
     }
 }

@@ -28,6 +28,7 @@
 //! every socket it opens afterwards reports through a [`Tap`]. With `--wire` off, a socket
 //! carries no tap and pays one branch per read or write.
 
+use crate::trace::escape_controls;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -262,6 +263,9 @@ pub fn block(
         }
     }
     for line in lines {
+        // The lines quote what the peer sent (field values, a close reason): escaped, so
+        // that the peer's bytes cannot command the reader's terminal.
+        let line = escape_controls(line);
         out.push_str(&paint(&format!("        {line}"), "\x1b[33m")); // yellow
         out.push('\n');
     }
@@ -375,6 +379,22 @@ mod tests {
             "[wire] [::1]:80 <- 1 byte at 12.346 ms\n  0000  78                                               x\n        a line\n"
         );
         assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn annotations_quoting_the_peer_are_escaped() {
+        let text = block(
+            &plain(),
+            "127.0.0.1:1".parse().unwrap(),
+            Direction::In,
+            0.0,
+            None,
+            &["field: name X, value \u{9b}2J\x1b[31mred\r\n".into()],
+        );
+        assert_eq!(
+            text,
+            "[wire] 127.0.0.1:1 <- at 0.000 ms\n        field: name X, value \\u{9b}2J\\u{1b}[31mred\\r\\n\n"
+        );
     }
 
     #[test]

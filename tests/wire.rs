@@ -99,6 +99,22 @@ fn http_heads_are_annotated_line_by_line_with_the_framing_and_the_chunks() {
 }
 
 #[test]
+fn field_values_are_shown_with_their_control_characters_escaped() {
+    let (mut server, port) = server("http-server", &["--quiet", "--wire"]);
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // 0x9b is obs-text to HTTP, read as Latin-1 U+009B: a C1 control, CSI, to a terminal.
+    stream
+        .write_all(
+            b"GET / HTTP/1.1\r\nHost: a\r\nX-Paint: \x9b2J\x9b31m\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let line = server.wait_err(|l| l.contains("field: name X-Paint"));
+    assert_eq!(line.trim(), r"field: name X-Paint, value \u{9b}2J\u{9b}31m");
+}
+
+#[test]
 fn http_client_s_stdout_is_the_same_with_the_wire_view() {
     let (_server, port) = server("http-server", &["--quiet"]);
     let port = port.to_string();

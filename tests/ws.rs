@@ -228,3 +228,56 @@ fn ws_client_failures_are_one_clear_line() {
     assert_eq!(client.status.code(), Some(2));
     assert!(client.err[0].starts_with("error: wss:// needs TLS"));
 }
+
+/// A masked client frame (key 0: the payload reads as sent).
+fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() < 126);
+    let mut frame = vec![0x80 | opcode, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// Opens a WebSocket to `port` by hand and returns the stream after the 101.
+fn open(port: u16) -> TcpStream {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    stream.write_all(upgrade("").as_bytes()).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            stream.read(&mut byte).unwrap(),
+            1,
+            "EOF in the 101: {head:?}"
+        );
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101 "));
+    stream
+}
+
+#[test]
+fn a_close_reason_cannot_write_to_the_reader_s_terminal() {
+    let (mut server, port) = server(&[]);
+    let mut stream = open(port);
+    let reason = "\x1b]0;owned\x07\u{9b}2J\r\n[ws] close 127.0.0.1:1 1000";
+    let mut payload = 1000u16.to_be_bytes().to_vec();
+    payload.extend_from_slice(reason.as_bytes());
+    stream.write_all(&client_frame(0x8, &payload)).unwrap();
+    let local = stream.local_addr().unwrap();
+    let line = server.wait_err(|l| l.starts_with("[ws] close "));
+    assert_eq!(
+        line,
+        format!(
+            r"[ws] close {local} 1000 \u{{1b}}]0;owned\u{{7}}\u{{9b}}2J\r\n[ws] close 127.0.0.1:1 1000"
+        )
+    );
+    assert!(
+        server
+            .err
+            .iter()
+            .all(|l| !l.contains(['\x1b', '\u{9b}', '\r'])),
+        "{:?}",
+        server.err
+    );
+}
