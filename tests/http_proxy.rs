@@ -320,3 +320,46 @@ fn repeated_answer_fields_stay_repeated_and_a_cut_body_stays_cut() {
     assert!(answer.contains("abc"), "{answer}");
     assert!(!answer.ends_with("0\r\n\r\n"), "no last chunk: {answer:?}");
 }
+
+#[test]
+fn a_bodiless_answer_s_content_length_is_checked_before_it_is_passed_on() {
+    let (_proxy, port) = proxy(&["--quiet"]);
+    let ask = |method: &str, answer: &'static [u8]| {
+        let (up, _) = upstream(Some(answer));
+        exchange(
+            port,
+            format!(
+                "{method} http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+    };
+    for (method, answer) in [
+        (
+            "HEAD",
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"[..],
+        ),
+        ("HEAD", b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n"),
+        (
+            "GET",
+            b"HTTP/1.1 204 No Content\r\nContent-Length: -1\r\n\r\n",
+        ),
+        (
+            "GET",
+            b"HTTP/1.1 304 Not Modified\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        ),
+    ] {
+        let got = ask(method, answer);
+        assert!(
+            got.starts_with("HTTP/1.1 502 Bad Gateway\r\n"),
+            "{method} answered {:?}: {got}",
+            String::from_utf8_lossy(answer)
+        );
+        assert_eq!(got.matches("HTTP/1.1 ").count(), 1, "{got}");
+    }
+    // One valid length goes on: a HEAD's answer tells the length of the GET's body.
+    let got = ask("HEAD", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+    assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
+    assert!(got.contains("\r\nContent-Length: 5\r\n"), "{got}");
+    assert!(got.ends_with("\r\n\r\n"), "no body: {got:?}");
+}

@@ -77,9 +77,8 @@ enum Declared<'a> {
 /// attempt; `Content-Length` twice, even with equal values, or not `1*DIGIT`, is refused.
 fn declared_framing(fields: &[(String, String)]) -> Result<Declared<'_>, ParseError> {
     let has_te = values_of(fields, "transfer-encoding").next().is_some();
-    let lengths: Vec<&str> = values_of(fields, "content-length").collect();
     if has_te {
-        if !lengths.is_empty() {
+        if values_of(fields, "content-length").next().is_some() {
             return Err(ParseError::ContentLengthWithTransferEncoding);
         }
         let codings = values_of(fields, "transfer-encoding")
@@ -89,11 +88,23 @@ fn declared_framing(fields: &[(String, String)]) -> Result<Declared<'_>, ParseEr
             .collect();
         return Ok(Declared::Codings(codings));
     }
-    match lengths.as_slice() {
-        [] => Ok(Declared::Nothing),
-        [one] => parse_content_length(one).map(Declared::Length),
-        _ => Err(ParseError::DuplicateContentLength),
+    Ok(match content_length(fields)? {
+        None => Declared::Nothing,
+        Some(n) => Declared::Length(n),
+    })
+}
+
+/// The one `Content-Length` of `fields`, if any: twice, even with equal values, or not
+/// `1*DIGIT`, is an error (RFC 9110 §8.6; Node's parser refuses both).
+fn content_length(fields: &[(String, String)]) -> Result<Option<u64>, ParseError> {
+    let mut lengths = values_of(fields, "content-length");
+    let Some(first) = lengths.next() else {
+        return Ok(None);
+    };
+    if lengths.next().is_some() {
+        return Err(ParseError::DuplicateContentLength);
     }
+    parse_content_length(first).map(Some)
 }
 
 /// `Content-Length = 1*DIGIT` (RFC 9110 §8.6): no sign, no hex, no list, not empty; leading
@@ -125,7 +136,8 @@ pub enum ResponseFraming {
 impl ResponseHead {
     /// How the body of this response to a `method` request is delimited (RFC 9112 §6.3):
     ///
-    /// 1. `HEAD`, 1xx, 204 and 304 have none, whatever the fields say;
+    /// 1. `HEAD`, 1xx, 204 and 304 have none, whatever the fields say (a `Content-Length` must
+    ///    still be one valid value);
     /// 2. a 2xx to `CONNECT` has none: the connection is a tunnel from here on;
     /// 3. `Transfer-Encoding` ending in `chunked`: chunked; ending in anything else: until
     ///    the close. With `Content-Length` beside it, an error (Node's parser refuses it, since
@@ -140,7 +152,14 @@ impl ResponseHead {
     /// assert_eq!(head.framing("HEAD"), Ok(ResponseFraming::None));
     /// ```
     pub fn framing(&self, method: &str) -> Result<ResponseFraming, ParseError> {
-        if bodiless(method, self.status) || (method == "CONNECT" && self.status / 100 == 2) {
+        if bodiless(method, self.status) {
+            // The length frames nothing here, but it still says something (a HEAD's answer
+            // gives the GET's length) and a proxy passes it on: a broken or repeated one is
+            // refused as on any other response, as Node's parser refuses it.
+            content_length(&self.fields)?;
+            return Ok(ResponseFraming::None);
+        }
+        if method == "CONNECT" && self.status / 100 == 2 {
             return Ok(ResponseFraming::None);
         }
         Ok(match declared_framing(&self.fields)? {
@@ -281,6 +300,16 @@ mod tests {
         for (status, method) in [(200, "HEAD"), (204, "GET"), (304, "GET"), (100, "GET")] {
             assert_eq!(framing(status, cl, method), Ok(None), "{status} {method}");
             assert_eq!(framing(status, te, method), Ok(None), "{status} {method}");
+            assert_eq!(
+                framing(status, &format!("{cl}{cl}"), method),
+                Err(ParseError::DuplicateContentLength),
+                "{status} {method}"
+            );
+            assert_eq!(
+                framing(status, "Content-Length: -1\r\n", method),
+                Err(ParseError::BadContentLength),
+                "{status} {method}"
+            );
         }
         assert_eq!(framing(200, "", "CONNECT"), Ok(None));
         assert_eq!(framing(407, cl, "CONNECT"), Ok(Length(5)));
