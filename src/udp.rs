@@ -56,7 +56,7 @@ use crate::error::NodeError;
 use crate::inspect;
 use crate::trace::Trace;
 use crate::wire::{self, Direction};
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
@@ -451,50 +451,104 @@ pub fn seq_payload(i: u64, n: u64) -> String {
 /// assert_eq!(parse_seq(b"seq 9/5"), None);
 /// ```
 pub fn parse_seq(data: &[u8]) -> Option<(u64, u64)> {
+    seq_numbers(data).filter(|(i, n)| (1..=*n).contains(i))
+}
+
+/// `seq I/N` read as two numbers, whatever they are.
+fn seq_numbers(data: &[u8]) -> Option<(u64, u64)> {
     let text = std::str::from_utf8(data).ok()?;
     let (i, n) = text.strip_prefix("seq ")?.split_once('/')?;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !digits(i) || !digits(n) {
         return None;
     }
-    let (i, n) = (i.parse::<u64>().ok()?, n.parse::<u64>().ok()?);
-    (1..=n).contains(&i).then_some((i, n))
+    Some((i.parse().ok()?, n.parse().ok()?))
 }
+
+/// The largest `N` the loss demonstration counts: 1,000,000 datagrams, a bit each (122 KiB).
+/// `N` is the peer's to announce; the tally's memory is bounded by this, not by the peer.
+pub const MAX_SEQ: u64 = 1_000_000;
 
 /// The loss demonstration's count: which of the `seq I/N` datagrams arrived.
 ///
 /// Datagrams are counted once each (UDP may also duplicate, RFC 768 promises nothing), and
-/// only those of the same `N` as the first one seen. The memory is one entry per datagram that
-/// arrived, never `N` (which a peer chooses).
+/// only those of the `N` the first one announced, if that `N` is at most [`MAX_SEQ`]. The
+/// memory is one bit per datagram of that `N`, taken when the first one arrives; a sequence
+/// datagram the tally cannot count is handed back as [`NotCounted`], for the trace.
 ///
 /// ```
 /// use netnotes::udp::SeqTally;
 /// let mut tally = SeqTally::default();
 /// for payload in ["seq 1/4", "seq 3/4", "hello", "seq 3/4"] {
-///     tally.record(payload.as_bytes());
+///     assert!(tally.record(payload.as_bytes()).is_ok());
 /// }
 /// assert_eq!(tally.summary().unwrap(), "received 2 of 4 datagrams (2 lost)");
+/// assert_eq!(tally.record(b"seq 1/5").unwrap_err().to_string(), "seq 1/5: another run's N (this run's is 4)");
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct SeqTally {
     total: Option<u64>,
-    seen: HashSet<u64>,
+    /// Bit `i - 1` is set once datagram `i` has arrived.
+    seen: Vec<u64>,
+    received: u64,
+}
+
+/// A sequence datagram the [`SeqTally`] did not count, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotCounted {
+    /// The datagram's `I`.
+    pub i: u64,
+    /// The datagram's `N`.
+    pub n: u64,
+    /// The `N` of the run being counted, if one is.
+    pub total: Option<u64>,
+}
+
+impl fmt::Display for NotCounted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let NotCounted { i, n, total } = *self;
+        write!(f, "seq {i}/{n}: ")?;
+        match total {
+            _ if n > MAX_SEQ => write!(f, "N over the {MAX_SEQ} counted"),
+            _ if i == 0 || i > n => write!(f, "outside 1..={n}"),
+            Some(total) => write!(f, "another run's N (this run's is {total})"),
+            None => f.write_str("not counted"),
+        }
+    }
 }
 
 impl SeqTally {
-    /// Counts one datagram if it is a sequence datagram; anything else is ignored.
-    pub fn record(&mut self, data: &[u8]) {
-        if let Some((i, n)) = parse_seq(data) {
-            if *self.total.get_or_insert(n) == n {
-                self.seen.insert(i);
-            }
+    /// Counts one datagram if it is a sequence datagram of this run; anything that is not a
+    /// sequence datagram is ignored; one the tally cannot count is `Err`.
+    pub fn record(&mut self, data: &[u8]) -> Result<(), NotCounted> {
+        let Some((i, n)) = seq_numbers(data) else {
+            return Ok(());
+        };
+        let outside = NotCounted {
+            i,
+            n,
+            total: self.total,
+        };
+        if n > MAX_SEQ || i == 0 || i > n || self.total.is_some_and(|total| total != n) {
+            return Err(outside);
         }
+        if self.total.is_none() {
+            self.total = Some(n);
+            self.seen = vec![0; n.div_ceil(64) as usize];
+        }
+        let (word, bit) = ((i - 1) / 64, (i - 1) % 64);
+        let word = &mut self.seen[word as usize];
+        if *word & (1 << bit) == 0 {
+            *word |= 1 << bit;
+            self.received += 1;
+        }
+        Ok(())
     }
 
     /// `received R of N datagrams (L lost)`, or `None` if no sequence datagram came.
     pub fn summary(&self) -> Option<String> {
         let total = self.total?;
-        let received = self.seen.len() as u64;
+        let received = self.received;
         Some(format!(
             "received {received} of {total} datagrams ({} lost)",
             total - received
@@ -679,14 +733,49 @@ mod tests {
     #[test]
     fn the_tally_says_nothing_without_a_sequence() {
         let mut tally = SeqTally::default();
-        tally.record(b"hello");
+        assert_eq!(tally.record(b"hello"), Ok(()));
         assert_eq!(tally.summary(), None);
-        tally.record(b"seq 2/2");
-        tally.record(b"seq 1/3"); // another run's N: not counted
-        tally.record(b"seq 1/2");
+        tally.record(b"seq 2/2").unwrap();
+        let other = tally.record(b"seq 1/3").unwrap_err(); // another run's N: not counted
+        assert_eq!(
+            other.to_string(),
+            "seq 1/3: another run's N (this run's is 2)"
+        );
+        tally.record(b"seq 1/2").unwrap();
         assert_eq!(
             tally.summary().unwrap(),
             "received 2 of 2 datagrams (0 lost)"
+        );
+    }
+
+    #[test]
+    fn the_tally_s_memory_is_bounded_by_n_and_by_max_seq() {
+        let mut tally = SeqTally::default();
+        let huge = format!("seq 1/{}", MAX_SEQ + 1);
+        let refused = tally.record(huge.as_bytes()).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            format!("seq 1/{}: N over the 1000000 counted", MAX_SEQ + 1)
+        );
+        assert_eq!(tally.summary(), None, "a refused N starts no run");
+        assert_eq!(
+            tally.record(b"seq 0/5").unwrap_err().to_string(),
+            "seq 0/5: outside 1..=5"
+        );
+        assert_eq!(
+            tally.record(b"seq 6/5").unwrap_err().to_string(),
+            "seq 6/5: outside 1..=5"
+        );
+        tally.record(format!("seq 7/{MAX_SEQ}").as_bytes()).unwrap();
+        assert_eq!(tally.seen.len() as u64, MAX_SEQ.div_ceil(64));
+        for _ in 0..3 {
+            tally
+                .record(format!("seq {MAX_SEQ}/{MAX_SEQ}").as_bytes())
+                .unwrap();
+        }
+        assert_eq!(
+            tally.summary().unwrap(),
+            format!("received 2 of {MAX_SEQ} datagrams ({} lost)", MAX_SEQ - 2)
         );
     }
 }

@@ -435,6 +435,32 @@ fn exit_after_ends_the_demonstration_too() {
 }
 
 #[test]
+fn a_sequence_the_tally_cannot_count_is_traced_not_kept() {
+    let (mut server, port) = server(&["--exit-after", "4"]);
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let from = socket.local_addr().unwrap();
+    for payload in ["seq 1/1000000000000", "seq 9/5", "seq 1/2", "seq 2/3"] {
+        socket
+            .send_to(payload.as_bytes(), ("127.0.0.1", port))
+            .unwrap();
+    }
+    for reason in [
+        "seq 1/1000000000000: N over the 1000000 counted",
+        "seq 9/5: outside 1..=5",
+        "seq 2/3: another run's N (this run's is 2)",
+    ] {
+        let want = format!("[udp] uncounted {from} {reason}");
+        assert_eq!(server.wait_err(|l| l.starts_with("[udp] uncounted ")), want);
+    }
+    let server = server.finish();
+    assert_exit(&server, 0);
+    assert_eq!(
+        server.out.last().map(String::as_str),
+        Some("received 1 of 2 datagrams (1 lost)")
+    );
+}
+
+#[test]
 fn bad_command_lines_exit_2_with_nothing_on_stdout() {
     for (bin, args) in [
         ("udp-server", &["--exit-after", "0"][..]),

@@ -94,8 +94,8 @@ fn main() {
         .or(slow.map(|_| DEFAULT_IDLE_MS))
         .map(Duration::from_millis);
 
-    let mut server =
-        Socket::bind(addr, Trace::new("udp", args.trace())).unwrap_or_else(|e| cli::fatal(e));
+    let trace = Trace::new("udp", args.trace());
+    let mut server = Socket::bind(addr, trace).unwrap_or_else(|e| cli::fatal(e));
     let mut received = 0;
     let mut tally = SeqTally::default();
 
@@ -113,7 +113,9 @@ fn main() {
                     // the socket's next `error` event, traced, and the server goes on.
                     server.send(&data, to);
                 }
-                tally.record(&data);
+                if let Err(outside) = tally.record(&data) {
+                    trace.emit("uncounted", Some(rinfo.from), format_args!("{outside}"));
+                }
                 received += 1;
                 if exit_after.is_some_and(|n| received >= n) {
                     server.close();
