@@ -626,7 +626,7 @@ fn tunnel_server() -> u16 {
     )
     .unwrap();
     let port = server.local_address().port();
-    std::thread::spawn(move || server.run(Tunnel));
+    std::thread::spawn(move || server.run_handler(Tunnel));
     port
 }
 

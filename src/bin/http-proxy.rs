@@ -82,5 +82,5 @@ fn main() {
     let local = server.local_address();
     let host = netnotes::addr::url_host(&local);
     println!("Proxy listening at http://{host}:{}/", local.port());
-    server.run(Proxy::new(agent, upstream_timeout, trace));
+    server.run_handler(Proxy::new(agent, upstream_timeout, trace));
 }

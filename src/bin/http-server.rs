@@ -11,14 +11,16 @@
 //! console.log('Server running at http://127.0.0.1:1337/');
 //! ```
 //!
-//! `/` is that program, for any method. The other routes are this project's:
+//! `main` below is that program: `listen`, the `console.log` line, then `run` with the request
+//! listener, a closure, called for every request. `/` answers as the book's does, for any
+//! method. The other routes are this project's:
 //! `GET /headers` shows the request message as the server parsed it (the 报文 lesson),
 //! `POST /echo` streams the body back (chunked uploads too), `GET /stream` answers in five
 //! chunks over a second, and anything else is `404`.
 
 use netnotes::cli::{self, Command, Kind};
 use netnotes::http::message::headers_json;
-use netnotes::http::{self, Handler, Limits, Request, Response, Server, ServerOptions};
+use netnotes::http::{self, Limits, Request, Response, Server, ServerOptions};
 use netnotes::inspect::json_string;
 use netnotes::trace::Trace;
 use std::io::Read;
@@ -42,14 +44,24 @@ fn command() -> Command {
     .example("cargo run --release --bin http-server -- --port 1337 & curl -v http://127.0.0.1:1337/headers")
 }
 
-/// The routes. Each matches the target's path only (the query is ignored).
-struct Routes;
+fn main() {
+    let args = command().parse_env();
+    args.enable_wire(http::dissect::pair);
+    let addr =
+        netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
+    let server = Server::listen(addr, options(&args)).unwrap_or_else(|e| cli::fatal(e));
+    let local = server.local_address();
+    let host = netnotes::addr::url_host(&local);
+    println!("Server running at http://{host}:{}/", local.port());
 
-impl Handler for Routes {
-    fn request(&self, req: &mut Request<'_>, res: &mut Response<'_>) {
-        // A write fails only if the client went away; the server then closes the connection.
+    // Each route matches the target's path only (the query is ignored). A write fails only if
+    // the client went away; the server then closes the connection.
+    server.run(|req, res| {
         let _ = match (req.head().path(), req.method()) {
-            ("/", _) => hello(res),
+            ("/", _) => {
+                res.write_head(200, &[("Content-Type", "text/plain")]);
+                res.end(b"Hello World\n")
+            }
             ("/headers", "GET" | "HEAD") => show_message(req, res),
             ("/echo", "POST" | "PUT") => echo(req, res),
             ("/stream", "GET" | "HEAD") => stream(res),
@@ -57,13 +69,7 @@ impl Handler for Routes {
             ("/echo", _) => not_allowed(res, "POST, PUT"),
             _ => text(res, 404, "Not Found\n"),
         };
-    }
-}
-
-/// The book's program: `res.writeHead(200, ...); res.end('Hello World\n')`.
-fn hello(res: &mut Response<'_>) -> std::io::Result<()> {
-    res.write_head(200, &[("Content-Type", "text/plain")]);
-    res.end(b"Hello World\n")
+    });
 }
 
 /// The request message as parsed: Node's `req.method`, `req.url`, `req.httpVersion`,
@@ -121,9 +127,8 @@ fn text(res: &mut Response<'_>, status: u16, body: &str) -> std::io::Result<()> 
     res.end(body.as_bytes())
 }
 
-fn main() {
-    let args = command().parse_env();
-    args.enable_wire(http::dissect::pair);
+/// The server's options from the flags.
+fn options(args: &cli::Args) -> ServerOptions {
     let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));
     let count = |name| {
         args.number(name)
@@ -138,17 +143,10 @@ fn main() {
         keep_alive_timeout: millis("keep-alive-timeout"),
         ..Limits::default()
     };
-    let options = ServerOptions {
+    ServerOptions {
         trace: Trace::new("http", args.trace()),
         limits,
         max_connections: args.max_connections(),
         exit_after: args.number("exit-after"),
-    };
-    let addr =
-        netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
-    let server = Server::listen(addr, options).unwrap_or_else(|e| cli::fatal(e));
-    let local = server.local_address();
-    let host = netnotes::addr::url_host(&local);
-    println!("Server running at http://{host}:{}/", local.port());
-    server.run(Routes);
+    }
 }

@@ -186,5 +186,5 @@ fn main() {
         finished: AtomicU64::new(0),
         close: server.close_handle(),
     };
-    server.run(echo);
+    server.run_handler(echo);
 }

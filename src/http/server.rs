@@ -35,8 +35,24 @@
 //! | `clientError` | bytes that are not HTTP, or too many, or too slow: [`Handler::client_error`] |
 //! | `close` | the server stopped and every connection finished (traced `[http] close server`) |
 //!
-//! A handler is a type implementing [`Handler`]: each method is an `on('event')` listener,
-//! and each default body is what Node does when no listener is attached.
+//! `http.createServer(listener)` takes the `request` listener, and so does [`Server::run`]: a
+//! closure `|req, res| ...` is a handler. The other six events are the methods of
+//! [`Handler`], each an `on('event')` listener whose default body is what Node does when no
+//! listener is attached; a type that implements them is served by [`Server::run_handler`].
+//!
+//! ## Why the events are methods here, and an enum in TCP
+//!
+//! A TCP socket's events are an enum ([`SocketEvent`](crate::tcp::SocketEvent)) that the
+//! program pulls, one at a time: each event owns its bytes, so nothing of the socket stays
+//! borrowed between two events. A request cannot be such an event. A [`Request`] borrows its
+//! connection — its body is still in the socket, read as the handler asks for it — and when the
+//! handler is done the server needs the connection back, to read what was left of the body and
+//! to decide whether it stays open. A method call is exactly that borrow: it begins when the
+//! server calls the handler and ends when the handler returns.
+//!
+//! The TCP loop is `while let Some(event) = socket.next_event()`, not
+//! `for event in socket.events()`: an iterator would keep the socket borrowed for the whole
+//! loop, and the loop's body writes to the socket (`socket.write(b"hello")` answers `data`).
 
 use super::message::{
     find_head, parse_request_head, reason_phrase, Expectation, Framing, HeadScan, ParseError,
@@ -163,6 +179,17 @@ pub trait Handler: Send + Sync + 'static {
     }
 }
 
+/// A closure is a handler: it answers `request`, and the other six events keep Node's
+/// defaults, as with `http.createServer((req, res) => ...)`.
+impl<F> Handler for F
+where
+    F: Fn(&mut Request<'_>, &mut Response<'_>) + Send + Sync + 'static,
+{
+    fn request(&self, req: &mut Request<'_>, res: &mut Response<'_>) {
+        self(req, res);
+    }
+}
+
 /// How an HTTP server runs.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerOptions {
@@ -228,8 +255,31 @@ impl Server {
         self.tcp.close_handle()
     }
 
-    /// Serves connections until the server closes, each on its own thread.
-    pub fn run<H: Handler>(self, handler: H) {
+    /// `http.createServer((req, res) => ...)`: serves connections until the server closes,
+    /// each on its own thread, and answers every request with `on_request`.
+    ///
+    /// ```no_run
+    /// use netnotes::http::{Server, ServerOptions};
+    /// use netnotes::trace::Trace;
+    ///
+    /// let addr = "127.0.0.1:1337".parse().unwrap();
+    /// let server = Server::listen(addr, ServerOptions::new(Trace::off("http"))).unwrap();
+    /// println!("Server running at http://127.0.0.1:1337/");
+    /// server.run(|_req, res| {
+    ///     res.write_head(200, &[("Content-Type", "text/plain")]);
+    ///     let _ = res.end(b"Hello World\n");
+    /// });
+    /// ```
+    pub fn run<F>(self, on_request: F)
+    where
+        F: Fn(&mut Request<'_>, &mut Response<'_>) + Send + Sync + 'static,
+    {
+        self.run_handler(on_request);
+    }
+
+    /// Serves connections like [`Server::run`], with a [`Handler`] that may listen to the
+    /// other events too (`connect`, `upgrade`, `clientError`, ...).
+    pub fn run_handler<H: Handler>(self, handler: H) {
         let shared = Arc::new(Shared {
             handler,
             options: self.options,
