@@ -313,7 +313,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
                 Ok(0) => return, // closed before a byte, or between requests: quietly
                 Ok(_) => {}
                 Err(e) if first && is_timeout(&e) => {
-                    return client_error(shared, &socket, ClientError::Timeout);
+                    return reject(shared, &socket, Rejection::Timeout);
                 }
                 Err(_) => return,
             }
@@ -329,7 +329,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         ) {
             Ok(Some(head)) => head,
             Ok(None) => return, // the client closed in the middle of a head
-            Err(error) => return client_error(shared, &socket, error),
+            Err(error) => return reject(shared, &socket, error),
         };
 
         // 3. The events that take the connection away from HTTP.
@@ -349,14 +349,10 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         }
         let framing = match head.framing() {
             Ok(Framing::Length(n)) if n > limits.max_body_bytes => {
-                return client_error(
-                    shared,
-                    &socket,
-                    ClientError::Parse(ParseError::BodyTooLarge),
-                )
+                return reject(shared, &socket, Rejection::Parse(ParseError::BodyTooLarge))
             }
             Ok(framing) => framing,
-            Err(e) => return client_error(shared, &socket, ClientError::Parse(e)),
+            Err(e) => return reject(shared, &socket, Rejection::Parse(e)),
         };
 
         // 4. 'request' (or 'checkContinue'), then whatever the handler left of the body.
@@ -410,7 +406,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         match after {
             After::Next => first = false,
             After::Close => return,
-            After::Answer(error) => return client_error(shared, &socket, error),
+            After::Answer(error) => return reject(shared, &socket, error),
         }
     }
 }
@@ -422,7 +418,7 @@ enum After {
     /// Close it.
     Close,
     /// Answer with an error, then close it.
-    Answer(ClientError),
+    Answer(Rejection),
 }
 
 /// Ends the response and reads what the handler left of the body.
@@ -431,8 +427,8 @@ enum After {
 /// has not started, else cut short (no last chunk), so the client can tell it is incomplete.
 fn finish(req: &mut Request<'_>, res: &mut Response<'_>) -> After {
     let after_body_error = |error| match error {
-        BodyError::Parse(e) => After::Answer(ClientError::Parse(e)),
-        BodyError::Timeout => After::Answer(ClientError::Timeout),
+        BodyError::Parse(e) => After::Answer(Rejection::Parse(e)),
+        BodyError::Timeout => After::Answer(Rejection::Timeout),
         BodyError::Aborted | BodyError::Io(_) => After::Close,
     };
     if let Some(error) = req.body_error() {
@@ -453,17 +449,21 @@ fn finish(req: &mut Request<'_>, res: &mut Response<'_>) -> After {
     }
 }
 
-/// Why a connection is answered with an error and closed.
+/// Why the server refuses what a client sent: the connection is answered with an error and
+/// closed.
 #[derive(Debug, Clone, Copy)]
-enum ClientError {
+enum Rejection {
+    /// The bytes broke a rule of HTTP, or a limit.
     Parse(ParseError),
+    /// They came too slowly (`408`).
     Timeout,
 }
 
-fn client_error<H: Handler>(shared: &Shared<H>, socket: &Socket, error: ClientError) {
-    let (status, why) = match error {
-        ClientError::Parse(e) => (e.status(), e.to_string()),
-        ClientError::Timeout => (408, "request timeout".to_string()),
+/// Node's `clientError`: traced, answered by the handler, and the connection closed.
+fn reject<H: Handler>(shared: &Shared<H>, socket: &Socket, rejection: Rejection) {
+    let (status, why) = match rejection {
+        Rejection::Parse(e) => (e.status(), e.to_string()),
+        Rejection::Timeout => (408, "request timeout".to_string()),
     };
     shared.options.trace.emit(
         "clientError",
@@ -484,23 +484,23 @@ fn read_head(
     inbox: &mut Inbox,
     deadline: Instant,
     limits: &Limits,
-) -> Result<Option<RequestHead>, ClientError> {
+) -> Result<Option<RequestHead>, Rejection> {
     let mut resume = 0;
     loop {
         match find_head(inbox.available(), resume, limits.max_header_bytes) {
             Ok(HeadScan::Complete { start, end }) => {
                 let head = parse_request_head(&inbox.available()[start..end], limits.max_headers)
-                    .map_err(ClientError::Parse)?;
+                    .map_err(Rejection::Parse)?;
                 inbox.consume(end);
                 return Ok(Some(head));
             }
             Ok(HeadScan::Incomplete { resume: next }) => resume = next,
-            Err(e) => return Err(ClientError::Parse(e)),
+            Err(e) => return Err(Rejection::Parse(e)),
         }
         match inbox.fill(socket, deadline) {
             Ok(0) => return Ok(None),
             Ok(_) => {}
-            Err(e) if is_timeout(&e) => return Err(ClientError::Timeout),
+            Err(e) if is_timeout(&e) => return Err(Rejection::Timeout),
             Err(_) => return Ok(None),
         }
     }
