@@ -60,9 +60,9 @@
 
 use super::agent::{Agent, Connection, Lease};
 use super::message::{
-    chunk_header, find_response_head, headers_object, parse_response_head, raw_headers,
-    request_head, ChunkedDecoder, HeadScan, HeaderValue, ParseError, ResponseFraming, ResponseHead,
-    LAST_CHUNK, MAX_HEADERS, MAX_HEADER_BYTES,
+    find_response_head, headers_object, parse_response_head, push_chunk, raw_headers, request_head,
+    BodyDecoder, HeadScan, HeaderValue, ParseError, ResponseFraming, ResponseHead, LAST_CHUNK,
+    MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use crate::error::NodeError;
 use crate::trace::Trace;
@@ -396,11 +396,7 @@ impl ClientRequest {
         }
         if !chunk.is_empty() {
             match self.out {
-                Some(Out::Chunked) => {
-                    wire.extend_from_slice(chunk_header(chunk.len()).as_bytes());
-                    wire.extend_from_slice(chunk);
-                    wire.extend_from_slice(b"\r\n");
-                }
+                Some(Out::Chunked) => push_chunk(&mut wire, chunk),
                 Some(Out::Length) => wire.extend_from_slice(chunk),
                 _ => {}
             }
@@ -422,11 +418,7 @@ impl ClientRequest {
         }
         match self.out {
             Some(Out::Chunked) => {
-                if !data.is_empty() {
-                    wire.extend_from_slice(chunk_header(data.len()).as_bytes());
-                    wire.extend_from_slice(data);
-                    wire.extend_from_slice(b"\r\n");
-                }
+                push_chunk(&mut wire, data);
                 wire.extend_from_slice(LAST_CHUNK);
             }
             Some(Out::Length) => wire.extend_from_slice(data),
@@ -573,20 +565,14 @@ impl ClientRequest {
         let mut res = IncomingMessage {
             keep_alive: head.keep_alive() && framing != ResponseFraming::UntilClose,
             head,
-            body: match framing {
-                ResponseFraming::None | ResponseFraming::Length(0) => Body::Done,
-                ResponseFraming::Length(left) => Body::Length { left },
-                ResponseFraming::Chunked => Body::Chunked(ChunkedDecoder::new(MAX_HEADER_BYTES)),
-                ResponseFraming::UntilClose => Body::UntilClose,
-            },
+            body: BodyDecoder::new(framing),
             lease: Some(lease),
             inbox: std::mem::take(&mut self.inbox),
             at: 0,
             timeout: self.options.timeout,
             trace,
-            trailers: Vec::new(),
         };
-        if matches!(res.body, Body::Done) {
+        if res.body.is_done() {
             res.finish();
         }
         Ok(ClientEvent::Response(Box::new(res)))
@@ -638,15 +624,6 @@ impl ClientRequest {
     }
 }
 
-/// The body's framing state.
-#[derive(Debug)]
-enum Body {
-    Length { left: u64 },
-    Chunked(ChunkedDecoder),
-    UntilClose,
-    Done,
-}
-
 /// `http.IncomingMessage` on the client side: the response, `res`. Its body is read piece
 /// by piece ([`IncomingMessage::next_piece`], Node's `data` events) or as a
 /// [`std::io::Read`]. Read to its end on a keep-alive connection, it gives the connection
@@ -654,7 +631,7 @@ enum Body {
 #[derive(Debug)]
 pub struct IncomingMessage {
     head: ResponseHead,
-    body: Body,
+    body: BodyDecoder,
     keep_alive: bool,
     lease: Option<Lease>,
     inbox: Vec<u8>,
@@ -662,7 +639,6 @@ pub struct IncomingMessage {
     at: usize,
     timeout: Duration,
     trace: Trace,
-    trailers: Vec<(String, String)>,
 }
 
 impl IncomingMessage {
@@ -698,12 +674,12 @@ impl IncomingMessage {
 
     /// `res.complete`: the whole body has been read.
     pub fn complete(&self) -> bool {
-        matches!(self.body, Body::Done)
+        self.body.is_done()
     }
 
     /// `res.trailers`: the fields after a chunked body, once it has been read.
     pub fn trailers(&self) -> &[(String, String)] {
-        &self.trailers
+        self.body.trailers()
     }
 
     /// The next piece of the body — Node's `data` event: the body bytes of one socket read,
@@ -715,72 +691,38 @@ impl IncomingMessage {
     /// As [`IncomingMessage::next_piece`], at most `max` bytes (the rest stays for the next
     /// call).
     fn piece(&mut self, max: usize) -> Result<Option<Vec<u8>>, ClientError> {
-        loop {
+        while !self.body.is_done() {
+            if self.at == self.inbox.len() {
+                if self.read()? == 0 {
+                    // The server closed: the end of a close-delimited body, else a cut one.
+                    if !self.body.closed() {
+                        return Err(self.abort());
+                    }
+                    self.finish();
+                }
+                continue;
+            }
             let available = &self.inbox[self.at..];
-            match &mut self.body {
-                Body::Done => return Ok(None),
-                Body::Length { .. } | Body::Chunked(_) if available.is_empty() => {
-                    self.fill()?;
-                }
-                Body::Length { left } => {
-                    let n = available
-                        .len()
-                        .min(max)
-                        .min(usize::try_from(*left).unwrap_or(usize::MAX));
-                    let piece = available[..n].to_vec();
-                    *left -= n as u64;
-                    self.at += n;
-                    if *left == 0 {
-                        self.finish();
-                    }
-                    return Ok(Some(piece));
-                }
-                Body::Chunked(decoder) => {
-                    let (used, data) =
-                        decoder.decode(available, max).map_err(ClientError::Parse)?;
-                    let piece = available[data].to_vec();
-                    self.at += used;
-                    if decoder.is_done() {
-                        self.trailers = decoder.trailers().to_vec();
-                        self.finish();
-                    }
-                    if !piece.is_empty() {
-                        return Ok(Some(piece));
-                    }
-                }
-                Body::UntilClose if !available.is_empty() => {
-                    let n = available.len().min(max);
-                    let piece = available[..n].to_vec();
-                    self.at += n;
-                    return Ok(Some(piece));
-                }
-                Body::UntilClose => {
-                    if self.fill_until_close()? {
-                        self.finish();
-                        return Ok(None);
-                    }
-                }
+            let (used, data) = self
+                .body
+                .decode(available, max)
+                .map_err(ClientError::Parse)?;
+            let piece = available[data].to_vec();
+            self.at += used;
+            if self.body.is_done() {
+                self.finish();
+            }
+            if !piece.is_empty() {
+                return Ok(Some(piece));
             }
         }
+        Ok(None)
     }
 
     /// Reads the rest of the body and throws it away (so the connection can be reused).
     pub fn discard(&mut self) -> Result<(), ClientError> {
         while self.next_piece()?.is_some() {}
         Ok(())
-    }
-
-    /// One more read for a framed body; the connection closing first is `aborted`.
-    fn fill(&mut self) -> Result<(), ClientError> {
-        match self.read()? {
-            0 => Err(self.abort()),
-            _ => Ok(()),
-        }
-    }
-
-    /// One more read for a close-delimited body: `true` when the server closed (the end).
-    fn fill_until_close(&mut self) -> Result<bool, ClientError> {
-        Ok(self.read()? == 0)
     }
 
     fn read(&mut self) -> Result<usize, ClientError> {
@@ -811,7 +753,6 @@ impl IncomingMessage {
     /// request — keep-alive, and nothing after the body (bytes there would be a broken
     /// server's, and would be read as the next response).
     fn finish(&mut self) {
-        self.body = Body::Done;
         let clean = self.at == self.inbox.len();
         if let Some(lease) = self.lease.take() {
             if self.keep_alive && clean {

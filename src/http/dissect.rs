@@ -1,7 +1,8 @@
 //! The wire view of HTTP: what each chunk of bytes on an HTTP connection means — the head line
 //! by line, the framing decision, each chunk's size line — found by the very functions the
 //! server and client parse with ([`find_head`], [`parse_request_head`], [`RequestHead::framing`](super::message::RequestHead::framing),
-//! [`ChunkedDecoder`], and their response twins), run a second time on the same bytes.
+//! [`BodyDecoder`], and their response twins), run a second time on the same bytes. The view
+//! explains what they decided; it decides nothing itself.
 //!
 //! ```text
 //!   request line: method POST, target /echo, version HTTP/1.1
@@ -24,8 +25,8 @@
 //! `ws::dissect::pair` does); plain [`pair`] shows the bytes after a `101` as bytes only.
 
 use super::message::{
-    find_head, find_response_head, parse_request_head, parse_response_head, ChunkedDecoder,
-    Framing, HeadScan, ParseError, RequestHead, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES,
+    find_head, find_response_head, parse_request_head, parse_response_head, BodyDecoder, HeadScan,
+    ParseError, RequestHead, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use crate::wire::{Dissector, Side};
 use std::collections::VecDeque;
@@ -84,12 +85,8 @@ enum Kind {
 enum State {
     /// Collecting a head.
     Head { buf: Vec<u8>, resume: usize },
-    /// In a body of known length: this many bytes to come.
-    Length(u64),
-    /// In a chunked body.
-    Chunked(Box<ChunkedDecoder>),
-    /// In a body that ends with the connection.
-    UntilClose,
+    /// In a body.
+    Body(Box<BodyDecoder>),
     /// The connection left HTTP for the protocol of an [`Upgrade`].
     Switched(Box<dyn Dissector>),
     /// The connection left HTTP for something else (a tunnel), or the bytes stopped making
@@ -162,34 +159,10 @@ impl Messages {
                     Err(e) => self.give_up(e, lines, input.len()),
                 }
             }
-            State::Length(left) => {
-                let n = usize::try_from(*left)
-                    .unwrap_or(usize::MAX)
-                    .min(input.len());
-                *left -= n as u64;
-                lines.push(format!("body: {n} bytes, {left} to come"));
-                if *left == 0 {
-                    lines.push("end of body".into());
-                    self.state = Messages::next_head();
-                }
-                n
-            }
-            State::Chunked(decoder) => match decoder.decode(input, usize::MAX) {
+            State::Body(body) => match body.decode(input, usize::MAX) {
                 Ok((used, data)) => {
-                    if let Some(size) = decoder.take_size_line() {
-                        lines.push(if size == 0 {
-                            "last chunk".to_string()
-                        } else {
-                            format!("chunk 0x{size:x} = {size} bytes")
-                        });
-                    }
-                    if !data.is_empty() {
-                        lines.push(format!("chunk data: {} bytes", data.len()));
-                    }
-                    if decoder.is_done() {
-                        for (name, value) in decoder.trailers() {
-                            lines.push(format!("trailer field: name {name}, value {value}"));
-                        }
+                    explain(body, data.len(), lines);
+                    if body.is_done() {
                         lines.push("end of body".into());
                         self.state = Messages::next_head();
                     }
@@ -197,13 +170,6 @@ impl Messages {
                 }
                 Err(e) => self.give_up(e, lines, input.len()),
             },
-            State::UntilClose => {
-                lines.push(format!(
-                    "body: {} bytes (it ends when the connection closes)",
-                    input.len()
-                ));
-                input.len()
-            }
             State::Switched(dissector) => {
                 lines.extend(dissector.feed(input));
                 input.len()
@@ -255,7 +221,7 @@ impl Messages {
                 return State::Switched(upgrade.sent_by_client());
             }
         }
-        body_state(framing_of_request(framing), lines)
+        body_state(framing.into(), lines)
     }
 
     /// A response head: its lines, then what comes after it.
@@ -323,34 +289,47 @@ fn field_lines(fields: &[(String, String)], lines: &mut Vec<String>) {
     lines.push("end of head".into());
 }
 
-/// A request's framing as a response's (which has one more case, `UntilClose`).
-fn framing_of_request(framing: Framing) -> ResponseFraming {
-    match framing {
-        Framing::None => ResponseFraming::None,
-        Framing::Length(n) => ResponseFraming::Length(n),
-        Framing::Chunked => ResponseFraming::Chunked,
+/// Says what the body decoder made of the bytes it was just given: `data` bytes of body.
+fn explain(body: &mut BodyDecoder, data: usize, lines: &mut Vec<String>) {
+    match body {
+        BodyDecoder::Length(left) => lines.push(format!("body: {data} bytes, {left} to come")),
+        BodyDecoder::Chunked(chunked) => {
+            if let Some(size) = chunked.take_size_line() {
+                lines.push(if size == 0 {
+                    "last chunk".to_string()
+                } else {
+                    format!("chunk 0x{size:x} = {size} bytes")
+                });
+            }
+            if data > 0 {
+                lines.push(format!("chunk data: {data} bytes"));
+            }
+            if chunked.is_done() {
+                for (name, value) in chunked.trailers() {
+                    lines.push(format!("trailer field: name {name}, value {value}"));
+                }
+            }
+        }
+        BodyDecoder::UntilClose => lines.push(format!(
+            "body: {data} bytes (it ends when the connection closes)"
+        )),
+        BodyDecoder::Done => {}
     }
 }
 
 /// Says how the body is framed, and the state to read it in.
 fn body_state(framing: ResponseFraming, lines: &mut Vec<String>) -> State {
-    match framing {
-        ResponseFraming::None | ResponseFraming::Length(0) => {
-            lines.push("no body".into());
-            Messages::next_head()
-        }
-        ResponseFraming::Length(n) => {
-            lines.push(format!("body: Content-Length {n}"));
-            State::Length(n)
-        }
-        ResponseFraming::Chunked => {
-            lines.push("body: chunked".into());
-            State::Chunked(Box::new(ChunkedDecoder::new(MAX_HEADER_BYTES)))
-        }
-        ResponseFraming::UntilClose => {
-            lines.push("body: until the connection closes (no length given)".into());
-            State::UntilClose
-        }
+    lines.push(match framing {
+        ResponseFraming::None | ResponseFraming::Length(0) => "no body".into(),
+        ResponseFraming::Length(n) => format!("body: Content-Length {n}"),
+        ResponseFraming::Chunked => "body: chunked".into(),
+        ResponseFraming::UntilClose => "body: until the connection closes (no length given)".into(),
+    });
+    let body = BodyDecoder::new(framing);
+    if body.is_done() {
+        Messages::next_head()
+    } else {
+        State::Body(Box::new(body))
     }
 }
 

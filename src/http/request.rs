@@ -17,19 +17,11 @@
 //! answers (if it still can) and closes the connection.
 
 use super::message::{
-    headers_object, raw_headers, ChunkedDecoder, Framing, HeaderValue, ParseError, RequestHead,
+    headers_object, raw_headers, BodyDecoder, Framing, HeaderValue, ParseError, RequestHead,
 };
 use crate::tcp::{Inbox, Socket};
 use std::io::{self, ErrorKind, Read};
 use std::time::Instant;
-
-/// The body's framing state.
-#[derive(Debug)]
-enum Body {
-    Length { left: u64 },
-    Chunked(ChunkedDecoder),
-    Done,
-}
 
 /// Why a body could not be read: kept so the server can answer after the handler returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +40,7 @@ pub enum BodyError {
 #[derive(Debug)]
 pub struct Request<'c> {
     head: RequestHead,
-    body: Body,
+    body: BodyDecoder,
     socket: &'c Socket,
     inbox: &'c mut Inbox,
     deadline: Instant,
@@ -66,17 +58,9 @@ impl<'c> Request<'c> {
         deadline: Instant,
         max_body: u64,
     ) -> Request<'c> {
-        let body = match framing {
-            Framing::None | Framing::Length(0) => Body::Done,
-            Framing::Length(left) => Body::Length { left },
-            // The trailer section is bounded like a head.
-            Framing::Chunked => {
-                Body::Chunked(ChunkedDecoder::new(super::message::MAX_HEADER_BYTES))
-            }
-        };
         Request {
             head,
-            body,
+            body: BodyDecoder::new(framing.into()),
             socket,
             inbox,
             deadline,
@@ -118,15 +102,12 @@ impl<'c> Request<'c> {
 
     /// `req.trailers`: fields sent after a chunked body, once it has been read to the end.
     pub fn trailers(&self) -> &[(String, String)] {
-        match &self.body {
-            Body::Chunked(decoder) => decoder.trailers(),
-            _ => &[],
-        }
+        self.body.trailers()
     }
 
     /// Whether the whole body has been read.
     pub fn complete(&self) -> bool {
-        matches!(&self.body, Body::Done) || matches!(&self.body, Body::Chunked(d) if d.is_done())
+        self.body.is_done()
     }
 
     /// What went wrong reading the body, if anything did.
@@ -190,52 +171,24 @@ impl Request<'_> {
         if let Some(error) = self.error {
             return Err(self.fail(error));
         }
-        loop {
-            match &mut self.body {
-                Body::Done => return Ok(0),
-                Body::Length { left } => {
-                    let left = *left;
-                    self.fill_if_empty()?;
-                    let available = self.inbox.available();
-                    let n = available
-                        .len()
-                        .min(max)
-                        .min(usize::try_from(left).unwrap_or(usize::MAX));
-                    take(&available[..n]);
-                    self.inbox.consume(n);
-                    self.body = if left == n as u64 {
-                        Body::Done
-                    } else {
-                        Body::Length {
-                            left: left - n as u64,
-                        }
-                    };
-                    self.count(n)?;
-                    return Ok(n);
-                }
-                Body::Chunked(decoder) if decoder.is_done() => return Ok(0),
-                Body::Chunked(_) => {
-                    self.fill_if_empty()?;
-                    let Body::Chunked(decoder) = &mut self.body else {
-                        unreachable!("matched Chunked above")
-                    };
-                    let available = self.inbox.available();
-                    let (used, data) = match decoder.decode(available, max) {
-                        Ok(done) => done,
-                        Err(e) => return Err(self.fail(BodyError::Parse(e))),
-                    };
-                    let n = data.len();
-                    if n > 0 {
-                        take(&available[data]);
-                        self.inbox.consume(used);
-                        self.count(n)?;
-                        return Ok(n);
-                    }
-                    // Only framing bytes so far: go round for more.
-                    self.inbox.consume(used);
-                }
+        while !self.body.is_done() {
+            self.fill_if_empty()?;
+            let available = self.inbox.available();
+            let (used, data) = match self.body.decode(available, max) {
+                Ok(decoded) => decoded,
+                Err(e) => return Err(self.fail(BodyError::Parse(e))),
+            };
+            let n = data.len();
+            if n > 0 {
+                take(&available[data]);
+                self.inbox.consume(used);
+                self.count(n)?;
+                return Ok(n);
             }
+            // Only framing bytes so far: go round for more.
+            self.inbox.consume(used);
         }
+        Ok(0)
     }
 }
 

@@ -22,7 +22,7 @@
 //! most the send timeout) instead of queueing them and returning `false`. A blocking thread
 //! has nothing better to do, and a peer that stops reading cannot make us buffer.
 
-use super::message::{bodiless_status, http_date, reason_phrase, Version, LAST_CHUNK};
+use super::message::{bodiless_status, http_date, push_chunk, reason_phrase, Version, LAST_CHUNK};
 use crate::tcp::Socket;
 use std::cell::RefCell;
 use std::io::{self, ErrorKind};
@@ -227,13 +227,7 @@ impl<'c> Response<'c> {
     fn frame(&mut self, data: &[u8], wire: &mut Vec<u8>) -> io::Result<()> {
         match self.out {
             None | Some(Out::Nothing) => {}
-            _ if data.is_empty() => {} // an empty chunk would end a chunked body
-            Some(Out::Chunked) => {
-                wire.reserve(data.len() + 32);
-                push_chunk_size(wire, data.len());
-                wire.extend_from_slice(data);
-                wire.extend_from_slice(b"\r\n");
-            }
+            Some(Out::Chunked) => push_chunk(wire, data),
             Some(Out::Length(owed)) => {
                 if data.len() as u64 > owed {
                     // Node: ERR_HTTP_CONTENT_LENGTH_MISMATCH. Nothing of it is sent.
@@ -363,22 +357,6 @@ fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
         }
     }
     out.extend_from_slice(&digits[i..]);
-}
-
-/// Appends a chunk's size line, `c\r\n` for 12 (RFC 9112 §7.1: the size in hex).
-fn push_chunk_size(out: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 16];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b"0123456789abcdef"[n % 16];
-        n /= 16;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
-    out.extend_from_slice(b"\r\n");
 }
 
 thread_local! {

@@ -1,10 +1,103 @@
-//! HTTP报文, the body: the chunked transfer coding (RFC 9112 §7.1) decoded as its bytes
-//! arrive, trailer section included.
+//! HTTP报文, the body: [`BodyDecoder`] takes a body off the wire however it is delimited —
+//! `Content-Length`, chunked (RFC 9112 §7.1, decoded by [`ChunkedDecoder`], trailer section
+//! included) or the connection's close — as its bytes arrive. The server's request bodies,
+//! the client's response bodies (and so the proxy, which is both) and the `--wire` view all
+//! read bodies with it, so a body means the same to each of them.
 
 use std::ops::Range;
 
 use super::head::{head_lines, parse_fields};
-use super::{ParseError, MAX_HEADERS};
+use super::{ParseError, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES};
+
+/// Takes one body off the wire, as its framing says (RFC 9112 §6.3), without copying it:
+/// each call to [`decode`](Self::decode) is given the bytes that have arrived and says how
+/// many it used and which of them are body data. Bytes after the body's end are left for the
+/// next message.
+///
+/// ```
+/// use netnotes::http::message::{BodyDecoder, ResponseFraming};
+/// let wire = b"hello, worldGET /next";
+/// let mut body = BodyDecoder::new(ResponseFraming::Length(12));
+/// let (used, data) = body.decode(wire, usize::MAX).unwrap();
+/// assert_eq!((&wire[data], used, body.is_done()), (&b"hello, world"[..], 12, true));
+/// ```
+#[derive(Debug, Clone)]
+pub enum BodyDecoder {
+    /// `Content-Length`: this many bytes still to come (done at 0).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked(ChunkedDecoder),
+    /// Every byte until the connection closes (a response without a length).
+    UntilClose,
+    /// The body is complete (or there was none).
+    Done,
+}
+
+impl BodyDecoder {
+    /// A decoder for a body framed as `framing` says; a chunked body's trailer section is
+    /// bounded like a head, by [`MAX_HEADER_BYTES`]. (A request's [`Framing`](super::Framing)
+    /// converts with `.into()`.)
+    pub fn new(framing: ResponseFraming) -> BodyDecoder {
+        match framing {
+            ResponseFraming::None => BodyDecoder::Done,
+            ResponseFraming::Length(n) => BodyDecoder::Length(n),
+            ResponseFraming::Chunked => BodyDecoder::Chunked(ChunkedDecoder::new(MAX_HEADER_BYTES)),
+            ResponseFraming::UntilClose => BodyDecoder::UntilClose,
+        }
+    }
+
+    /// Whether the whole body has been taken.
+    pub fn is_done(&self) -> bool {
+        match self {
+            BodyDecoder::Length(0) | BodyDecoder::Done => true,
+            BodyDecoder::Chunked(chunked) => chunked.is_done(),
+            _ => false,
+        }
+    }
+
+    /// Consumes bytes from `input`. Returns how many were used and where, within `input`, the
+    /// body data among them is: at most `max_data` bytes, in one run (call again with the
+    /// rest). Stops at the body's end. An error names the rule the bytes broke.
+    pub fn decode(
+        &mut self,
+        input: &[u8],
+        max_data: usize,
+    ) -> Result<(usize, Range<usize>), ParseError> {
+        match self {
+            BodyDecoder::Length(left) => {
+                let n = input
+                    .len()
+                    .min(max_data)
+                    .min(usize::try_from(*left).unwrap_or(usize::MAX));
+                *left -= n as u64;
+                Ok((n, 0..n))
+            }
+            BodyDecoder::Chunked(chunked) => chunked.decode(input, max_data),
+            BodyDecoder::UntilClose => {
+                let n = input.len().min(max_data);
+                Ok((n, 0..n))
+            }
+            BodyDecoder::Done => Ok((0, 0..0)),
+        }
+    }
+
+    /// The connection has closed: whether that ends the body (it was delimited by the close,
+    /// or complete already) rather than cutting it short.
+    pub fn closed(&mut self) -> bool {
+        if matches!(self, BodyDecoder::UntilClose) {
+            *self = BodyDecoder::Done;
+        }
+        self.is_done()
+    }
+
+    /// The trailer fields of a chunked body, once it is done (none for other bodies).
+    pub fn trailers(&self) -> &[(String, String)] {
+        match self {
+            BodyDecoder::Chunked(chunked) => chunked.trailers(),
+            _ => &[],
+        }
+    }
+}
 
 /// The longest chunk extension accepted (`;name=value` after a chunk size). Extensions mean
 /// nothing to this server; the bound keeps a client from streaming one forever.
@@ -45,8 +138,9 @@ pub struct ChunkedDecoder {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ChunkState {
-    /// Reading hex digits (`digits` so far, `size` their value).
-    Size { size: u64, digits: u32 },
+    /// Reading hex digits: `size` their value so far; `digit` whether there was one yet.
+    /// (A flag, not a count: a peer may send any number of leading zeros.)
+    Size { size: u64, digit: bool },
     /// In `;extension`, `len` bytes so far.
     Extension { size: u64, len: usize },
     /// Whitespace after the size: only `;` may follow (BWS, RFC 9112 §7.1.1).
@@ -69,7 +163,10 @@ impl ChunkedDecoder {
     /// A decoder that accepts a trailer section of up to `max_trailer_bytes`.
     pub fn new(max_trailer_bytes: usize) -> ChunkedDecoder {
         ChunkedDecoder {
-            state: ChunkState::Size { size: 0, digits: 0 },
+            state: ChunkState::Size {
+                size: 0,
+                digit: false,
+            },
             size_line: None,
             max_trailer_bytes,
             trailer: Vec::new(),
@@ -105,21 +202,21 @@ impl ChunkedDecoder {
         while i < input.len() {
             let b = input[i];
             match self.state {
-                ChunkState::Size { size, digits } => match b {
+                ChunkState::Size { size, digit } => match b {
                     b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' => {
                         // 16 hex digits fill a u64; a 17th overflows (leading zeros aside).
-                        let digit = u64::from((b as char).to_digit(16).unwrap_or(0));
+                        let value = u64::from((b as char).to_digit(16).unwrap_or(0));
                         if size > (u64::MAX >> 4) {
                             return Err(ParseError::ChunkSizeOverflow);
                         }
                         self.state = ChunkState::Size {
-                            size: size << 4 | digit,
-                            digits: digits + 1,
+                            size: size << 4 | value,
+                            digit: true,
                         };
                     }
-                    b';' if digits > 0 => self.state = ChunkState::Extension { size, len: 0 },
-                    b'\r' if digits > 0 => self.state = ChunkState::SizeLf { size },
-                    b' ' | b'\t' if digits > 0 => self.state = ChunkState::SizeBws { size },
+                    b';' if digit => self.state = ChunkState::Extension { size, len: 0 },
+                    b'\r' if digit => self.state = ChunkState::SizeLf { size },
+                    b' ' | b'\t' if digit => self.state = ChunkState::SizeBws { size },
                     _ => return Err(ParseError::BadChunkSize),
                 },
                 // `chunk-ext = *( BWS ";" ...)`: RFC 9110 §5.6.3 says recipients MUST accept
@@ -170,7 +267,10 @@ impl ChunkedDecoder {
                     if b != b'\n' {
                         return Err(ParseError::MissingChunkTerminator);
                     }
-                    self.state = ChunkState::Size { size: 0, digits: 0 };
+                    self.state = ChunkState::Size {
+                        size: 0,
+                        digit: false,
+                    };
                 }
                 ChunkState::Trailer => {
                     if self.trailer.len() >= self.max_trailer_bytes {
@@ -206,7 +306,7 @@ impl ChunkedDecoder {
 
 #[cfg(test)]
 mod tests {
-    use super::super::MAX_HEADER_BYTES;
+    use super::super::Framing;
     use super::*;
 
     /// Decodes a whole chunked body, feeding it `piece` bytes at a time.
@@ -290,5 +390,68 @@ mod tests {
             ChunkedDecoder::new(100).decode(&ext, 1).unwrap_err(),
             BadChunkSize
         );
+    }
+
+    #[test]
+    fn leading_zeros_are_a_flag_not_a_count() {
+        // The size line's state keeps whether a digit came, not how many: a peer sending
+        // zeros for ever costs time, linear in what it sends, and nothing can overflow.
+        let mut decoder = ChunkedDecoder::new(100);
+        let zeros = vec![b'0'; 1 << 20];
+        for _ in 0..8 {
+            assert_eq!(
+                decoder.decode(&zeros, 1),
+                Ok((zeros.len(), zeros.len()..zeros.len()))
+            );
+        }
+        assert_eq!(decoder.decode(b"5\r\nhello", usize::MAX), Ok((8, 3..8)));
+        assert_eq!(decoder.state, ChunkState::DataCr);
+    }
+
+    /// Decodes `wire` with a decoder for `framing`, `piece` bytes at a time (the body and how
+    /// many bytes it used), then tells it the connection closed (whether that ended it).
+    fn body_of(framing: ResponseFraming, wire: &[u8], piece: usize) -> (Vec<u8>, usize, bool) {
+        let mut decoder = BodyDecoder::new(framing);
+        let (mut body, mut at) = (Vec::new(), 0);
+        while !decoder.is_done() && at < wire.len() {
+            let end = (at + piece).min(wire.len());
+            let (used, data) = decoder.decode(&wire[at..end], 2).unwrap();
+            body.extend_from_slice(&wire[at..end][data]);
+            at += used;
+        }
+        (body, at, decoder.closed())
+    }
+
+    #[test]
+    fn one_decoder_for_every_framing() {
+        use ResponseFraming::*;
+        let wire = b"5\r\nhello\r\n0\r\n\r\nNEXT";
+        for piece in 1..=wire.len() {
+            assert_eq!(body_of(Chunked, wire, piece), (b"hello".to_vec(), 15, true));
+            assert_eq!(
+                body_of(Length(3), wire, piece),
+                (b"5\r\n".to_vec(), 3, true)
+            );
+            assert_eq!(
+                body_of(UntilClose, wire, piece),
+                (wire.to_vec(), wire.len(), true)
+            );
+        }
+        assert_eq!(body_of(None, wire, 4), (Vec::new(), 0, true));
+        assert_eq!(body_of(Length(0), wire, 4), (Vec::new(), 0, true));
+        // Closed before its end, a framed body is cut short.
+        assert_eq!(
+            body_of(Length(40), wire, 4),
+            (wire.to_vec(), wire.len(), false)
+        );
+        assert_eq!(
+            body_of(Chunked, &wire[..8], 4),
+            (b"hello".to_vec(), 8, false)
+        );
+        let mut bad = BodyDecoder::new(Chunked);
+        assert_eq!(bad.decode(b"x\r\n", 9), Err(ParseError::BadChunkSize));
+        let mut chunked = BodyDecoder::new(Framing::Chunked.into());
+        chunked.decode(b"0\r\nX-T: 1\r\n\r\n", 9).unwrap();
+        assert_eq!(chunked.trailers(), [("X-T".to_string(), "1".to_string())]);
     }
 }

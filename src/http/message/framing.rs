@@ -133,6 +133,18 @@ pub enum ResponseFraming {
     UntilClose,
 }
 
+/// A request's framing is a response's without [`ResponseFraming::UntilClose`] (a request
+/// body cannot be ended by closing: there would be no way to answer it).
+impl From<Framing> for ResponseFraming {
+    fn from(framing: Framing) -> ResponseFraming {
+        match framing {
+            Framing::None => ResponseFraming::None,
+            Framing::Length(n) => ResponseFraming::Length(n),
+            Framing::Chunked => ResponseFraming::Chunked,
+        }
+    }
+}
+
 impl ResponseHead {
     /// How the body of this response to a `method` request is delimited (RFC 9112 §6.3):
     ///

@@ -23,11 +23,12 @@
 //! - `framing.rs`, how long the body is: [`RequestHead::framing`] and
 //!   [`ResponseHead::framing`] (RFC 9112 §6.3, `Content-Length` and `Transfer-Encoding`), and
 //!   what `Expect` asks for;
-//! - `body.rs`, the body: [`ChunkedDecoder`] decodes a chunked body as its bytes arrive;
+//! - `body.rs`, the body: [`BodyDecoder`] takes a body off the wire as its bytes arrive,
+//!   whatever its framing (a chunked one through [`ChunkedDecoder`]);
 //! - `headers.rs`, the head as Node presents it: [`headers_object`] (`req.headers`),
 //!   [`raw_headers`] (`req.rawHeaders`), [`headers_json`];
 //! - `write.rs`, the other way round: [`status_head`], [`request_head`], [`reason_phrase`],
-//!   [`http_date`] and [`chunk_header`] build messages.
+//!   [`http_date`] and [`push_chunk`] build messages.
 //!
 //! The rules are strict where a lenient reading could let one request hide inside another
 //! (request smuggling): a bare LF, a space before a colon, two `Content-Length`s, or
@@ -41,7 +42,7 @@ mod head;
 mod headers;
 mod write;
 
-pub use body::{ChunkedDecoder, MAX_CHUNK_EXTENSION};
+pub use body::{BodyDecoder, ChunkedDecoder, MAX_CHUNK_EXTENSION};
 pub use framing::{
     bodiless, bodiless_status, parse_content_length, Expectation, Framing, ResponseFraming,
 };
@@ -50,7 +51,7 @@ pub use head::{
     RequestHead, ResponseHead, Version, MAX_HEADERS, MAX_HEADER_BYTES, METHODS,
 };
 pub use headers::{headers_json, headers_object, raw_headers, HeaderValue};
-pub use write::{chunk_header, http_date, reason_phrase, request_head, status_head, LAST_CHUNK};
+pub use write::{http_date, push_chunk, reason_phrase, request_head, status_head, LAST_CHUNK};
 
 /// A rule of RFC 9112 (or of Node's parser) that a message broke. Each has its status code:
 /// most are `400 Bad Request`; size limits are `431` or `413`.

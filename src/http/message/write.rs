@@ -91,9 +91,36 @@ pub fn status_head<N: AsRef<str>, V: AsRef<str>>(status: u16, fields: &[(N, V)])
     head
 }
 
-/// The size line that starts a chunk of `len` bytes: `c\r\n` for 12.
-pub fn chunk_header(len: usize) -> String {
-    format!("{len:x}\r\n")
+/// Appends `data` as one chunk of a chunked body (RFC 9112 §7.1): its size in hex, CRLF, the
+/// data, CRLF. Nothing for empty `data`: a chunk of size 0 is the last chunk, which would end
+/// the body ([`LAST_CHUNK`] does that).
+///
+/// ```
+/// let mut wire = Vec::new();
+/// netnotes::http::message::push_chunk(&mut wire, b"hello, world");
+/// assert_eq!(wire, b"c\r\nhello, world\r\n");
+/// ```
+pub fn push_chunk(out: &mut Vec<u8>, data: &[u8]) {
+    if data.is_empty() {
+        return;
+    }
+    // The size in hex, written digit by digit (`format!` would cost an allocation).
+    let mut digits = [0u8; 16];
+    let mut i = digits.len();
+    let mut n = data.len();
+    loop {
+        i -= 1;
+        digits[i] = b"0123456789abcdef"[n % 16];
+        n /= 16;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reserve(digits.len() - i + data.len() + 4);
+    out.extend_from_slice(&digits[i..]);
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// The last chunk and an empty trailer section: the end of a chunked body.
@@ -167,7 +194,14 @@ mod tests {
     #[test]
     fn responses() {
         assert_eq!(reason_phrase(431), "Request Header Fields Too Large");
-        assert_eq!(chunk_header(12), "c\r\n");
+        let chunk = |data: &[u8]| {
+            let mut wire = b"..".to_vec();
+            push_chunk(&mut wire, data);
+            wire
+        };
+        assert_eq!(chunk(&[b'x'; 12]), b"..c\r\nxxxxxxxxxxxx\r\n");
+        assert_eq!(chunk(&[b'x'; 0x1f0])[..7], *b"..1f0\r\n");
+        assert_eq!(chunk(b""), b"..");
     }
 
     #[test]
