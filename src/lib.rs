@@ -1,9 +1,10 @@
 //! # netnotes: the network chapter of Node.js, in std-only blocking Rust
 //!
-//! The notes this crate follows (`shared/notes/seed-zh.md`, "Node 网络编程") summarise the
-//! network chapter of 《深入浅出Node.js》. Each of their sections is a module here, each of
+//! The notes this crate follows are a Chinese study note, "Node 网络编程", that summarises the
+//! network chapter (chapter 7, 网络编程) of the book 《深入浅出Node.js》: TCP and its events,
+//! Nagle's algorithm, UDP, HTTP, WebSocket. Each of their sections is a module here, each of
 //! their programs a binary in `src/bin/` whose stdout matches the Node original line for line
-//! while the event trace goes to stderr.
+//! while the event trace goes to stderr. The book in `docs/` (an mdBook) walks through them.
 //!
 //! | the notes | here | the binaries |
 //! |---|---|---|

@@ -1,13 +1,13 @@
 //! `cargo bench`: netnotes against the programs a user would pick instead — the Node
 //! originals and nginx — side by side on loopback, and the load and fault scenarios at full
-//! size. One run writes every figure of `docs/performance.md` (between its markers) and the
-//! charts beside it (`docs/perf-*.svg`).
+//! size. One run writes every figure of `docs/src/performance-figures.md` (between its markers)
+//! and the charts beside it (`docs/src/perf-*.svg`).
 //!
 //! ```text
 //!   cargo bench                        everything (about 6 minutes on 2 cores)
 //!   cargo bench -- http ws             only the benchmarks named (see NAMES)
 //!   cargo bench --bench perf -- --quick      short runs, to try the machinery; writes nothing
-//!   cargo bench --bench perf -- --no-write   print the results, leave docs/ alone
+//!   cargo bench --bench perf -- --no-write   print the results, leave docs/src/ alone
 //!   cargo bench --bench perf -- --rounds=3 --seconds=2   fewer or shorter runs (default 4 of 3 s)
 //! ```
 //!
@@ -17,7 +17,7 @@
 //! The layout:
 //!
 //! ```text
-//!   main.rs       the driver: arguments, the order of the benchmarks, writing docs/
+//!   main.rs       the driver: arguments, the order of the benchmarks, writing docs/src/
 //!   runs.rs       the comparisons: start servers, alternate A B C A B C, ratios per round
 //!   load.rs       the load generator: N connections on one epoll thread, latency per exchange
 //!   epoll.rs      epoll_create1 / epoll_ctl / epoll_wait by hand: the crate's only `unsafe`
@@ -83,7 +83,7 @@ pub struct Config {
     pub idle: usize,
     /// Slow connections in the slowloris scenario.
     pub slowloris: usize,
-    /// Whether to write docs/.
+    /// Whether to write docs/src/.
     pub write: bool,
     only: Vec<String>,
 }
@@ -135,11 +135,11 @@ impl Config {
     }
 }
 
-/// Writes a chart into docs/ (unless told not to) and lists it in the report.
+/// Writes a chart into docs/src/ (unless told not to) and lists it in the report.
 pub fn write_chart(cfg: &Config, report: &mut Report, file: &str, chart: &svg::Chart, alt: &str) {
     if cfg.write {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("docs")
+            .join("docs/src")
             .join(file);
         match std::fs::write(&path, svg::render(chart)) {
             Ok(()) => println!("  wrote {}", path.display()),
@@ -210,14 +210,14 @@ fn main() {
     let markdown = report.markdown(&header);
     println!("\n{markdown}");
     if cfg.write && cfg.only.is_empty() {
-        let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/performance.md");
+        let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src/performance-figures.md");
         match report::write_between_markers(&page, &markdown) {
             Ok(true) => println!("wrote the figures into {}", page.display()),
             Ok(false) => println!("{} has no markers: figures not written", page.display()),
             Err(e) => println!("could not write {}: {e}", page.display()),
         }
     } else if cfg.write {
-        println!("(a partial run: docs/performance.md left alone; the charts it ran were written)");
+        println!("(a partial run: docs/src/performance-figures.md left alone; the charts it ran were written)");
     }
     let missed = report
         .rows

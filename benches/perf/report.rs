@@ -1,6 +1,6 @@
 //! The results: one row per figure compared, with its target; sections of prose figures; the
-//! charts. Printed as Markdown, and written into `docs/performance.md` between its two
-//! markers (the rest of that page is prose, kept by hand), the charts beside it as SVG.
+//! charts. Printed as Markdown, and written into `docs/src/performance-figures.md` between
+//! its two markers (the rest of that page is prose, kept by hand), the charts beside it as SVG.
 
 use crate::servers::Who;
 use crate::stats::{micros, thousands, times, Spread};

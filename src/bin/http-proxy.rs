@@ -21,7 +21,7 @@
 //! ```
 //!
 //! The logic is `netnotes::http::proxy`; this file wires it up. It listens on loopback by
-//! default: an open proxy is dangerous (see the module docs and `docs/http-client.md`).
+//! default: an open proxy is dangerous (see the module docs and `docs/src/http-client.md`).
 
 use netnotes::cli::{self, Command, Kind};
 use netnotes::http::agent::Agent;

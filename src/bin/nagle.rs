@@ -4,7 +4,7 @@
 //! `socket.setNoDelay(true)` changes. It runs write-write-read rounds and a burst of tiny
 //! writes with `set_nodelay(false)` (Nagle on, Node's default) and `set_nodelay(true)`, side
 //! by side, against its own server on a free loopback port, or against `nagle --serve`
-//! elsewhere. The experiment itself is `netnotes::tcp::nagle`; `docs/nagle.md` explains it.
+//! elsewhere. The experiment itself is `netnotes::tcp::nagle`; `docs/src/nagle.md` explains it.
 
 use netnotes::cli::{self, Command, Kind};
 use netnotes::tcp::nagle::{self, Config};
