@@ -21,7 +21,8 @@
 //! - [`trace`]: the event trace on stderr;
 //! - [`inspect`]: Node's `console.log` formatting, for stdout parity;
 //! - [`error`]: errors worded as Node words them;
-//! - [`addr`]: hosts and ports.
+//! - [`addr`]: hosts and ports;
+//! - [`timeout`]: what a time limit means, and how a wait that ran out is recognised.
 //!
 //! ## The one idea
 //!
@@ -50,6 +51,7 @@ pub mod error;
 pub mod http;
 pub mod inspect;
 pub mod tcp;
+pub mod timeout;
 pub mod trace;
 pub mod udp;
 pub mod wire;

@@ -54,6 +54,7 @@
 use crate::addr;
 use crate::error::NodeError;
 use crate::inspect;
+use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use crate::wire::{self, Direction};
 use std::collections::VecDeque;
@@ -367,7 +368,7 @@ impl Socket {
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 // SO_RCVTIMEO ran out (Linux says EAGAIN): the idle time passed.
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Err(e) if is_timeout(&e) => {
                     self.closing = true;
                 }
                 Err(e) => self.fail_receiving(&e),

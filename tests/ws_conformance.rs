@@ -56,6 +56,7 @@
 mod common;
 
 use common::Running;
+use netnotes::timeout::is_timeout;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::thread::{self, JoinHandle};
@@ -316,7 +317,7 @@ impl Client {
                 true
             }
             Err(e) if e.kind() == ErrorKind::ConnectionReset => false,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(e) if is_timeout(&e) => {
                 panic!("nothing from the server for {WAIT:?} while waiting for {waiting_for}")
             }
             Err(e) => panic!("read failed while waiting for {waiting_for}: {e}"),

@@ -65,6 +65,7 @@ use super::message::{
     MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use crate::error::NodeError;
+use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use std::fmt;
 use std::io::{self, ErrorKind, Read};
@@ -782,10 +783,6 @@ impl Read for IncomingMessage {
             Err(e) => Err(io::Error::other(e)),
         }
     }
-}
-
-fn is_timeout(err: &io::Error) -> bool {
-    matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }
 
 /// Node's `StringDecoder` for UTF-8, which `res.setEncoding('utf8')` puts between the

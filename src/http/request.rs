@@ -20,6 +20,7 @@ use super::message::{
     headers_object, raw_headers, BodyDecoder, Framing, HeaderValue, ParseError, RequestHead,
 };
 use crate::tcp::{Inbox, Socket};
+use crate::timeout::is_timeout;
 use std::io::{self, ErrorKind, Read};
 use std::time::Instant;
 
@@ -147,9 +148,7 @@ impl<'c> Request<'c> {
         match self.inbox.fill(self.socket, self.deadline) {
             Ok(0) => Err(self.fail(BodyError::Aborted)),
             Ok(_) => Ok(()),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                Err(self.fail(BodyError::Timeout))
-            }
+            Err(e) if is_timeout(&e) => Err(self.fail(BodyError::Timeout)),
             Err(e) => Err(self.fail(BodyError::Io(e.kind()))),
         }
     }

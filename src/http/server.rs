@@ -62,8 +62,8 @@ use super::request::{BodyError, Request};
 use super::response::Response;
 use crate::error::NodeError;
 use crate::tcp::{self, CloseHandle, Inbox, Socket};
+use crate::timeout::is_timeout;
 use crate::trace::Trace;
-use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -504,8 +504,4 @@ fn read_head(
             Err(_) => return Ok(None),
         }
     }
-}
-
-fn is_timeout(err: &std::io::Error) -> bool {
-    matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }

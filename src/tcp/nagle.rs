@@ -84,6 +84,7 @@
 use super::socket::{Socket, SocketEvent};
 use crate::addr;
 use crate::error::{node_address, NodeError};
+use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use std::fmt;
 use std::io::{ErrorKind, Read, Write};
@@ -659,7 +660,7 @@ impl Client {
                 Ok(0) => return Err(Error::HangUp(self.peer)),
                 Ok(n) => line.extend_from_slice(&buf[..n]),
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Err(e) if is_timeout(&e) => {
                     return Err(Error::NoReply {
                         peer: self.peer,
                         waited: self.timeout,

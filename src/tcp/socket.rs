@@ -37,6 +37,7 @@
 
 use crate::addr;
 use crate::error::NodeError;
+use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use crate::wire::{self, Direction, Side, Tap};
 use std::cell::{Cell, RefCell};
@@ -618,9 +619,4 @@ fn close_enough(wanted: Option<Duration>, set: Option<Duration>) -> bool {
         (Some(wanted), Some(set)) => wanted.abs_diff(set) <= Duration::from_millis(1),
         (wanted, set) => wanted == set,
     }
-}
-
-/// A read or write that gave up because its timeout ran out (Linux says `EAGAIN`).
-fn is_timeout(err: &io::Error) -> bool {
-    matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }

@@ -13,6 +13,7 @@ mod corpus;
 use crate::common::{Running, DEADLINE};
 use crate::{node, node_script, peer};
 use corpus::{Answer, Case};
+use netnotes::timeout::is_timeout;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -543,9 +544,7 @@ fn read_answers(stream: &mut TcpStream, enough: impl Fn(&[u8]) -> bool) -> (Vec<
             Ok(0) => return (got, true),
             Ok(n) => got.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                return (got, false)
-            }
+            Err(e) if is_timeout(&e) => return (got, false),
             // A reset: the server closed with bytes of ours unread (a 431 or 413 before the
             // rest of the request). What came before the reset was read first.
             Err(_) => return (got, true),
@@ -722,7 +721,7 @@ fn a_head_sent_a_byte_at_a_time_gets_408_while_another_client_is_served() {
                     break;
                 }
                 Ok(n) => got.extend_from_slice(&buf[..n]),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if is_timeout(&e) => {}
                 Err(_) => {
                     closed = true;
                     break;
