@@ -23,11 +23,10 @@
 use netnotes::cli::{self, Command, Kind};
 use netnotes::http::message::RequestHead;
 use netnotes::http::{Handler, Request, Response, Server, ServerOptions};
-use netnotes::tcp::{CloseHandle, Socket};
+use netnotes::tcp::{CloseHandle, ExitAfter, Socket};
 use netnotes::trace::Trace;
 use netnotes::ws::server::{accept, check, is_websocket_request, Policy, Refused};
 use netnotes::ws::{self, Options, WsEvent};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The book's browser client, served at `/`: self-contained, no other request.
@@ -90,8 +89,8 @@ fn command() -> Command {
 struct Echo {
     policy: Policy,
     options: Options,
-    exit_after: Option<u64>,
-    finished: AtomicU64,
+    /// WebSocket sessions finished, under `--exit-after`.
+    finished: ExitAfter,
     close: CloseHandle,
 }
 
@@ -136,8 +135,7 @@ impl Handler for Echo {
                 }
             }
         }
-        let finished = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.exit_after.is_some_and(|n| finished >= n) {
+        if self.finished.count() {
             self.close.close();
         }
     }
@@ -182,8 +180,7 @@ fn main() {
             origins: args.text("origin").map(|o| list(Some(o))),
         },
         options: ws_options,
-        exit_after: args.number("exit-after"),
-        finished: AtomicU64::new(0),
+        finished: ExitAfter::new(args.number("exit-after")),
         close: server.close_handle(),
     };
     server.run_handler(echo);

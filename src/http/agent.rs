@@ -54,6 +54,7 @@
 
 use crate::addr;
 use crate::error::NodeError;
+use crate::tcp::{READ_SIZE, SEND_TIMEOUT};
 use crate::trace::Trace;
 use crate::wire::{self, Direction, Side, Tap};
 use std::collections::{BTreeMap, VecDeque};
@@ -69,13 +70,6 @@ pub const DEFAULT_MAX_SOCKETS: usize = 5;
 /// The most idle connections kept per origin: 256, Node's `maxFreeSockets` default. A
 /// connection released past it is closed.
 pub const MAX_FREE_SOCKETS: usize = 256;
-
-/// The most one read takes: 64 KiB, as libuv reads (and as [`crate::tcp::READ_SIZE`]).
-pub const READ_SIZE: usize = 64 * 1024;
-
-/// How long one `write` may wait for a server that does not read: as the server's
-/// `SEND_TIMEOUT`, so a stuck peer cannot hold a client thread for ever.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One client connection: a `TcpStream` and where it goes.
 ///

@@ -48,7 +48,7 @@ use super::response::Response;
 use super::server::Handler;
 use crate::addr;
 use crate::error::NodeError;
-use crate::tcp::Socket;
+use crate::tcp::{Socket, READ_SIZE, SEND_TIMEOUT};
 use crate::trace::Trace;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -72,12 +72,6 @@ pub const HOP_BY_HOP: [&str; 6] = [
     "transfer-encoding",
     "upgrade",
 ];
-
-/// How long one write to a tunnel's peer may wait for it to read.
-const TUNNEL_SEND_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The bytes of one tunnel read: 64 KiB, as libuv reads.
-const TUNNEL_READ: usize = 64 * 1024;
 
 /// Whether a field is hop-by-hop by name alone (`Connection`'s list aside).
 pub fn is_hop_by_hop(name: &str) -> bool {
@@ -336,7 +330,7 @@ impl Handler for Proxy {
                 "HTTP/1.1 {status} {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
                 reason_phrase(status)
             );
-            let _ = socket.write_all(line.as_bytes(), Some(TUNNEL_SEND_TIMEOUT));
+            let _ = socket.write_all(line.as_bytes(), Some(SEND_TIMEOUT));
         };
         let Some((host, port)) = connect_target(&head.target) else {
             return answer(&socket, 400);
@@ -351,9 +345,7 @@ impl Handler for Proxy {
             }
         };
         let established = b"HTTP/1.1 200 Connection Established\r\n\r\n";
-        if socket
-            .write_all(established, Some(TUNNEL_SEND_TIMEOUT))
-            .is_err()
+        if socket.write_all(established, Some(SEND_TIMEOUT)).is_err()
             || (&upstream).write_all(&rest).is_err()
         {
             return;
@@ -395,12 +387,12 @@ fn tunnel(client: &Socket, upstream: &TcpStream) -> (u64, u64) {
     // as long as both ends like. Writes keep a bound, so a stuck reader cannot pin a thread.
     for stream in [client, upstream] {
         let _ = stream.set_read_timeout(None);
-        let _ = stream.set_write_timeout(Some(TUNNEL_SEND_TIMEOUT));
+        let _ = stream.set_write_timeout(Some(SEND_TIMEOUT));
     }
     thread::scope(|scope| {
         let up = thread::Builder::new()
             .name("proxy tunnel up".into())
-            .stack_size(64 * 1024)
+            .stack_size(crate::tcp::server::STACK_SIZE)
             .spawn_scoped(scope, || pipe(client, upstream));
         let down = pipe(upstream, client);
         match up {
@@ -413,7 +405,7 @@ fn tunnel(client: &Socket, upstream: &TcpStream) -> (u64, u64) {
 /// Copies `from` to `to` until `from` ends; passes the end on as a half-close. On a failure,
 /// shuts both down so the other direction stops as well.
 fn pipe(from: &TcpStream, to: &TcpStream) -> u64 {
-    let mut buf = vec![0u8; TUNNEL_READ];
+    let mut buf = vec![0u8; READ_SIZE];
     let mut copied = 0;
     loop {
         match (&*from).read(&mut buf) {

@@ -61,11 +61,10 @@ use super::message::{
 use super::request::{BodyError, Request};
 use super::response::Response;
 use crate::error::NodeError;
-use crate::tcp::{self, CloseHandle, Inbox, Socket};
+use crate::tcp::{self, CloseHandle, ExitAfter, Inbox, Socket};
 use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -83,12 +82,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 /// Node's `server.keepAliveTimeout`: an idle connection between requests is closed after 5 s.
 pub const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long one `write` may wait for a client that does not read before the connection is
-/// given up. Node has no such limit (a stuck client holds its socket for ever); a thread per
-/// connection makes one necessary.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The server's limits; the defaults are the constants above.
+/// The server's limits; the defaults are the constants above and [`tcp::SEND_TIMEOUT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// The longest head, request line through the empty line.
@@ -116,7 +110,7 @@ impl Default for Limits {
             headers_timeout: HEADERS_TIMEOUT,
             request_timeout: REQUEST_TIMEOUT,
             keep_alive_timeout: KEEP_ALIVE_TIMEOUT,
-            send_timeout: SEND_TIMEOUT,
+            send_timeout: tcp::SEND_TIMEOUT,
         }
     }
 }
@@ -228,7 +222,7 @@ struct Shared<H> {
     options: ServerOptions,
     close: CloseHandle,
     /// Requests begun, to know which one is the last under `--exit-after`.
-    begun: AtomicU64,
+    begun: ExitAfter,
 }
 
 impl Server {
@@ -284,7 +278,7 @@ impl Server {
             handler,
             options: self.options,
             close: self.tcp.close_handle(),
-            begun: AtomicU64::new(0),
+            begun: ExitAfter::new(self.options.exit_after),
         });
         self.tcp.run(move |socket| serve(&shared, socket));
     }
@@ -356,12 +350,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         };
 
         // 4. 'request' (or 'checkContinue'), then whatever the handler left of the body.
-        // Counted only under --exit-after: every thread adding to one counter would move its
-        // cache line between the cores for every request.
-        let last = shared
-            .options
-            .exit_after
-            .is_some_and(|n| shared.begun.fetch_add(1, Ordering::SeqCst) + 1 >= n);
+        let last = shared.begun.count();
         let expectation = head.expectation();
         let keep_alive = head.keep_alive() && !last;
         let head_request = head.method == "HEAD";

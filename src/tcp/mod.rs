@@ -27,5 +27,5 @@ pub mod server;
 pub mod socket;
 
 pub use inbox::Inbox;
-pub use server::{CloseHandle, Server, ServerEvent, ServerOptions};
-pub use socket::{Socket, SocketEvent, HIGH_WATER_MARK, READ_SIZE};
+pub use server::{CloseHandle, ExitAfter, Server, ServerEvent, ServerOptions};
+pub use socket::{Socket, SocketEvent, HIGH_WATER_MARK, READ_SIZE, SEND_TIMEOUT};

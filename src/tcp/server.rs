@@ -204,6 +204,42 @@ impl ServerOptions {
     }
 }
 
+/// `--exit-after N`: counts what a server has finished — connections, requests, WebSocket
+/// sessions — across its threads, and says which one is the N-th, after which the server
+/// closes.
+///
+/// Without a limit it counts nothing: every connection thread adding to one counter would
+/// move that counter's cache line between the cores for every request.
+///
+/// ```
+/// use netnotes::tcp::ExitAfter;
+/// let exit_after = ExitAfter::new(Some(2));
+/// assert_eq!([exit_after.count(), exit_after.count(), exit_after.count()], [false, true, true]);
+/// assert!(!ExitAfter::new(None).count());
+/// ```
+#[derive(Debug)]
+pub struct ExitAfter {
+    limit: Option<u64>,
+    counted: AtomicU64,
+}
+
+impl ExitAfter {
+    /// Counts up to `limit`; `None`: the server never closes by itself.
+    pub fn new(limit: Option<u64>) -> ExitAfter {
+        ExitAfter {
+            limit,
+            counted: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one more; `true` if that one reached the limit (the N-th, or any after it:
+    /// they finish while the server closes).
+    pub fn count(&self) -> bool {
+        self.limit
+            .is_some_and(|n| self.counted.fetch_add(1, Ordering::SeqCst) + 1 >= n)
+    }
+}
+
 /// A connection on the server's idle list: its stream (to shut it down) and whether it is
 /// idle now.
 type Listed = (Arc<TcpStream>, Arc<AtomicBool>);
@@ -217,8 +253,8 @@ struct Shared {
     /// Connections open now; the condvar is signalled when one finishes.
     open: Mutex<usize>,
     finished_one: Condvar,
-    finished: AtomicU64,
-    exit_after: Option<u64>,
+    /// Finished connections, under `--exit-after`.
+    exit_after: ExitAfter,
     /// Connections that have been idle at least once (`Socket::set_idle`), by slot number,
     /// each with a flag saying whether it is idle now: `close()` shuts those down at once.
     idle: Mutex<HashMap<u64, Listed>>,
@@ -318,8 +354,7 @@ impl Drop for Slot {
         if closing {
             self.shared.finished_one.notify_all();
         }
-        let finished = self.shared.finished.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.shared.exit_after.is_some_and(|n| finished >= n) {
+        if self.shared.exit_after.count() {
             self.shared.close();
         }
     }
@@ -336,11 +371,6 @@ impl CloseHandle {
     /// until they finish, then `Close` is emitted.
     pub fn close(&self) {
         self.shared.close();
-    }
-
-    /// How many connections have finished so far.
-    pub fn finished(&self) -> u64 {
-        self.shared.finished.load(Ordering::SeqCst)
     }
 }
 
@@ -369,8 +399,7 @@ impl Server {
             wake: wake_address(local),
             open: Mutex::new(0),
             finished_one: Condvar::new(),
-            finished: AtomicU64::new(0),
-            exit_after: options.exit_after,
+            exit_after: ExitAfter::new(options.exit_after),
             idle: Mutex::new(HashMap::new()),
             next_slot: AtomicU64::new(0),
             parked: Parked::default(),

@@ -50,6 +50,12 @@ use std::time::{Duration, Instant};
 /// The most one read takes: 64 KiB, as libuv reads. Each read is one `Data` event.
 pub const READ_SIZE: usize = 64 * 1024;
 
+/// How long one blocking write ([`Socket::write_all`]) may wait for a peer that does not
+/// read before the connection is given up: 60 s. Node has no such limit (a stuck peer holds
+/// its socket for ever); a thread per connection makes one necessary. The HTTP server and
+/// client, the proxy's tunnels and WebSocket connections all write with it.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Node's `writableHighWaterMark` for sockets, 16 KiB: once this much is queued, `write()`
 /// returns `false` and a `Drain` event will follow when the queue is empty.
 pub const HIGH_WATER_MARK: usize = 16 * 1024;

@@ -43,7 +43,7 @@ use super::frame::{
     Opcode, Role, MAX_CONTROL_PAYLOAD,
 };
 use super::utf8::Utf8Validator;
-use crate::tcp::{Inbox, Socket};
+use crate::tcp::{Inbox, Socket, SEND_TIMEOUT};
 use crate::trace::Trace;
 use std::fmt;
 use std::fs::File;
@@ -57,10 +57,6 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
 /// How long we wait for the peer to answer our close frame before closing TCP anyway.
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// How long one write may wait for a peer that does not read before the connection is given
-/// up (a thread per connection cannot wait for ever).
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A complete message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,7 +218,7 @@ impl MaskKeys {
         if self.used == self.batch.len() {
             let source = match &mut self.source {
                 Some(file) => file,
-                None => self.source.insert(File::open("/dev/urandom")?),
+                None => self.source.insert(super::random_source()?),
             };
             source.read_exact(&mut self.batch)?;
             self.used = 0;

@@ -23,7 +23,6 @@
 //! headers, and answering 400 or 426 when they are wrong, belongs to the HTTP server.
 
 use super::{base64, sha1};
-use std::fs::File;
 use std::io::{self, Read};
 
 /// RFC 6455 §1.3: the fixed string appended to the client's key, "unlikely to be used by
@@ -120,10 +119,8 @@ pub fn choose_protocol<'a>(offered: &str, supported: &[&'a str]) -> Option<&'a s
 /// assert_ne!(key, new_client_key().unwrap());
 /// ```
 pub fn new_client_key() -> io::Result<String> {
-    // std has no public random-bytes API; the kernel's generator, read as a file, is the
-    // std-only way on Linux and the BSDs.
     let mut bytes = [0u8; KEY_BYTES];
-    File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    super::random_source()?.read_exact(&mut bytes)?;
     Ok(base64::encode(&bytes))
 }
 

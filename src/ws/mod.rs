@@ -67,6 +67,17 @@ pub mod utf8;
 
 pub use connection::{Message, Options, Violation, WebSocket, WsEvent};
 
+use std::fs::File;
+use std::io;
+
+/// The operating system's random bytes, for what RFC 6455 asks to be unpredictable: the
+/// client's handshake key (§4.1) and the masking key of each of its frames (§5.3). std has
+/// no public random-bytes API; the kernel's generator, read as a file, is the std-only way
+/// on Linux and the BSDs.
+pub(crate) fn random_source() -> io::Result<File> {
+    File::open("/dev/urandom")
+}
+
 /// A seeded, std-only pseudo-random generator for the tests: reproducible, no crates.
 #[cfg(test)]
 pub(crate) mod test_rng {
