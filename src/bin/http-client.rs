@@ -88,11 +88,13 @@ fn main() {
 }
 
 /// The book's program: `STATUS:`, `HEADERS:`, then one line per body piece.
+// ANCHOR: program
 fn book_client(options: RequestOptions, body: &[u8]) -> Result<(), ClientError> {
     let mut req = request(options)?;
     req.end(body)?;
     loop {
         match req.next_event()? {
+            // http.request(options, function (res) { ... }): the 'response' event
             ClientEvent::Response(mut res) => {
                 let mut out = std::io::stdout().lock();
                 // stdout closed (a pipe's reader gone) is not worth failing for.
@@ -100,6 +102,7 @@ fn book_client(options: RequestOptions, body: &[u8]) -> Result<(), ClientError> 
                 let _ = writeln!(out, "HEADERS: {}", headers_json(&res.headers()));
                 let _ = out.flush();
                 let mut utf8 = Utf8Decoder::default();
+                // res.on('data', function (chunk) { console.log(chunk); })
                 while let Some(piece) = res.next_piece()? {
                     let text = utf8.write(&piece);
                     // Node's stream emits no 'data' for a piece that decodes to nothing yet.
@@ -117,10 +120,12 @@ fn book_client(options: RequestOptions, body: &[u8]) -> Result<(), ClientError> 
             // Without 'upgrade' or 'connect' listeners, Node destroys the socket and the
             // book's callback never runs: nothing is printed.
             ClientEvent::Upgrade(_) | ClientEvent::Connect(_) => return Ok(()),
+            // 'socket', 'continue', 'information': no listener in the book's program.
             ClientEvent::Socket { .. } | ClientEvent::Continue | ClientEvent::Information(_) => {}
         }
     }
 }
+// ANCHOR_END: program
 
 /// `--repeat N`: N requests through one Agent, from `concurrency` threads.
 fn repeat(options: RequestOptions, body: &[u8], n: u64, concurrency: usize, agent: &Agent) {

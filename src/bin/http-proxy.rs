@@ -61,6 +61,7 @@ fn command() -> Command {
     .example("http-proxy --port 8080 & curl -x http://127.0.0.1:8080 http://127.0.0.1:1337/")
 }
 
+// ANCHOR: program
 fn main() {
     let args = command().parse_env();
     args.enable_wire(http::dissect::pair);
@@ -84,3 +85,4 @@ fn main() {
     println!("Proxy listening at http://{host}:{}/", local.port());
     server.run_handler(Proxy::new(agent, upstream_timeout, trace));
 }
+// ANCHOR_END: program

@@ -16,7 +16,7 @@
 //! method. The other routes are this project's:
 //! `GET /headers` shows the request message as the server parsed it (the 报文 lesson),
 //! `POST /echo` streams the body back (chunked uploads too), `GET /stream` answers in five
-//! chunks over a second, and anything else is `404`.
+//! chunks 200 ms apart (0.8 s in all), and anything else is `404`.
 
 use netnotes::cli::{self, Command, Kind};
 use netnotes::http::message::headers_json;
@@ -44,6 +44,7 @@ fn command() -> Command {
     .example("cargo run --release --bin http-server -- --port 1337 & curl -v http://127.0.0.1:1337/headers")
 }
 
+// ANCHOR: program
 fn main() {
     let args = command().parse_env();
     args.enable_wire(http::dissect::pair);
@@ -58,6 +59,7 @@ fn main() {
     // the client went away; the server then closes the connection.
     server.run(|req, res| {
         let _ = match (req.head().path(), req.method()) {
+            // the book's request listener: function (req, res) { res.writeHead(...); res.end(...) }
             ("/", _) => {
                 res.write_head(200, &[("Content-Type", "text/plain")]);
                 res.end(b"Hello World\n")
@@ -71,6 +73,7 @@ fn main() {
         };
     });
 }
+// ANCHOR_END: program
 
 /// The request message as parsed: Node's `req.method`, `req.url`, `req.httpVersion`,
 /// `req.headers` and `req.rawHeaders`.

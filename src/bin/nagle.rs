@@ -78,6 +78,7 @@ fn command() -> Command {
     .example("cargo run --release --bin nagle -- --rounds 50 --writes 200 --gap-us 100")
 }
 
+// ANCHOR: program
 fn main() {
     let args = command().parse_env();
     let trace = Trace::new("tcp", args.trace());
@@ -139,3 +140,4 @@ fn main() {
         print!("{}", summary.table());
     }
 }
+// ANCHOR_END: program

@@ -36,6 +36,7 @@ fn command() -> Command {
     .example("cargo run --release --bin tcp-client -- --port 8124 --message hi")
 }
 
+// ANCHOR: program
 fn main() {
     let args = command().parse_env();
     args.enable_wire(wire::raw);
@@ -50,14 +51,19 @@ fn main() {
 
     while let Some(event) = client.next_event() {
         match event {
+            // client.on('data', ...)
             SocketEvent::Data(data) => {
                 println!("{}", inspect::buffer(&data));
                 client.end();
             }
+            // client.on('end', ...)
             SocketEvent::End => println!("此连接结束"),
+            // client.on('error', ...): the notes attach none;
             // Node, with no 'error' listener, would throw: one line and exit 1.
             SocketEvent::Error(err) => cli::fatal(err),
+            // 'drain', 'timeout', 'close': no listener, as in the notes' program.
             _ => {}
         }
     }
 }
+// ANCHOR_END: program

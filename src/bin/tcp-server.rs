@@ -48,6 +48,7 @@ fn command() -> Command {
     .example("cargo run --release --bin tcp-server -- --port 8124 --timeout 5000")
 }
 
+// ANCHOR: program
 fn main() {
     let args = command().parse_env();
     args.enable_wire(wire::raw);
@@ -73,19 +74,24 @@ fn main() {
         let mut ended_for_idleness = false;
         while let Some(event) = socket.next_event() {
             match event {
+                // socket.on('data', ...): the notes' reply
                 SocketEvent::Data(_) => {
                     socket.write(b"hello");
                 }
+                // socket.on('end', ...): the peer sent its FIN
                 SocketEvent::End => println!("断开连接"),
-                // --timeout: the first timeout ends our side; a second one, with the peer
-                // still silent, closes the socket.
+                // socket.on('timeout', ...), which the notes' program lacks: with --timeout,
+                // the first timeout ends our side; a second one, with the peer still
+                // silent, closes the socket.
                 SocketEvent::Timeout if !ended_for_idleness => {
                     ended_for_idleness = true;
                     socket.end();
                 }
                 SocketEvent::Timeout => socket.destroy(),
+                // 'drain', 'error', 'close': no listener, as in the notes' program.
                 _ => {}
             }
         }
     });
 }
+// ANCHOR_END: program

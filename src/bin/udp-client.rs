@@ -58,6 +58,7 @@ fn command() -> Command {
     .example("cargo run --release --bin udp-client -- --port 41234 --message hi --wait 1000")
 }
 
+// ANCHOR: program
 fn main() {
     let args = command().parse_env();
     args.enable_wire(wire::raw);
@@ -90,6 +91,7 @@ fn main() {
     let mut replies = 0;
     while let Some(event) = client.next_event() {
         match event {
+            // client.on('message', ...): only with --wait; the notes' client reads nothing
             UdpEvent::Message { data, .. } => {
                 println!("{}", inspect::buffer(&data));
                 replies += 1;
@@ -97,7 +99,9 @@ fn main() {
                     client.close();
                 }
             }
+            // client.on('error', ...): none in the notes, so Node would throw: one line, exit 1
             UdpEvent::Error(err) => cli::fatal(err),
+            // 'listening' (the implicit bind) and 'close': traced only, as the notes print nothing
             UdpEvent::Listening(_) | UdpEvent::Close => {}
         }
     }
@@ -108,3 +112,4 @@ fn main() {
         }
     }
 }
+// ANCHOR_END: program

@@ -80,6 +80,7 @@ fn command() -> Command {
     )
 }
 
+// ANCHOR: program
 fn main() {
     let args = command().parse_env();
     args.enable_wire(wire::raw);
@@ -101,6 +102,7 @@ fn main() {
 
     while let Some(event) = server.next_event() {
         match event {
+            // server.on('message', function (msg, rinfo) { ... })
             UdpEvent::Message { data, rinfo } => {
                 println!("{}", inspect::buffer(&data));
                 println!("{rinfo}");
@@ -128,9 +130,12 @@ fn main() {
                     thread::sleep(slow);
                 }
             }
+            // server.on('listening', ...): console.log(server.address())
             UdpEvent::Listening(address) => println!("{}", inspect::address(&address)),
+            // server.on('error', ...): not in the notes' program.
             // Already traced by the socket (`[udp] error send ...`); not fatal to a server.
             UdpEvent::Error(_) => {}
+            // server.on('close', ...): not in the notes' program either.
             UdpEvent::Close => {}
         }
     }
@@ -138,3 +143,4 @@ fn main() {
         println!("{summary}");
     }
 }
+// ANCHOR_END: program

@@ -63,6 +63,7 @@ fn command() -> Command {
     .example("cargo run --release --bin ws-client -- --url ws://127.0.0.1:12010/updates --count 3")
 }
 
+// ANCHOR: program
 fn main() {
     let args = command().parse_env();
     args.enable_wire(ws::dissect::pair);
@@ -94,13 +95,17 @@ fn main() {
     let mut replies = 0;
     while let Some(event) = ws.next_event() {
         let send_next = match event {
+            // socket.onopen: send the first message
             WsEvent::Open => true,
+            // socket.onmessage: show what arrived, send the next
             WsEvent::Message(reply) => {
                 print_reply(&reply);
                 replies += 1;
                 replies < count
             }
+            // socket.onerror: the server broke the protocol
             WsEvent::Error(violation) => cli::fatal(violation),
+            // socket.onclose, before every reply came
             WsEvent::Close { code, reason } if replies < count => cli::fatal(format_args!(
                 "the server closed the connection ({code} {reason})"
             )),
@@ -118,6 +123,7 @@ fn main() {
         }
     }
 }
+// ANCHOR_END: program
 
 /// A text reply as its text; a binary one as Node prints a Buffer.
 fn print_reply(reply: &Message) {

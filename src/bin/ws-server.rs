@@ -94,7 +94,9 @@ struct Echo {
     close: CloseHandle,
 }
 
+// ANCHOR: program
 impl Handler for Echo {
+    // http.createServer(function (req, res) { ... }): the page, or a 4xx
     fn request(&self, req: &mut Request<'_>, res: &mut Response<'_>) {
         let head = req.head();
         let _ = if head.path() == "/" && matches!(head.method, "GET" | "HEAD") {
@@ -119,11 +121,13 @@ impl Handler for Echo {
         is_websocket_request(head)
     }
 
+    // server.on('upgrade', function (req, socket, upgradeHead) { ... })
     fn upgrade(&self, head: RequestHead, socket: Socket, early: Vec<u8>) {
         let Ok(mut ws) = accept(&head, socket, early, &self.policy, self.options) else {
             return;
         };
         while let Some(event) = ws.next_event() {
+            // websocket.onmessage: echo it, text as text, binary as binary
             if let WsEvent::Message(message) = event {
                 // A send fails once the connection is closing (the next event says so), or
                 // when the client stopped reading and the write waited past --send-timeout.
@@ -140,6 +144,7 @@ impl Handler for Echo {
         }
     }
 }
+// ANCHOR_END: program
 
 fn list(text: Option<&str>) -> Vec<String> {
     text.map(|t| {
