@@ -7,6 +7,7 @@ mod common;
 use common::{run, Running, DEADLINE};
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 fn server(extra: &[&str]) -> (Running, u16) {
     let (server, port) = common::server("ws-server", extra);
@@ -280,4 +281,44 @@ fn a_close_reason_cannot_write_to_the_reader_s_terminal() {
         "{:?}",
         server.err
     );
+}
+
+#[test]
+fn the_heartbeat_closes_a_peer_that_never_answers_and_keeps_one_that_does() {
+    let interval = Duration::from_millis(200);
+    let (mut server, port) = server(&["--ping-interval", "200"]);
+
+    // Silent: pinged once after an interval, dropped (1006) after another.
+    let mut silent = open(port);
+    let opened = Instant::now();
+    let mut ping = [0u8; 2];
+    silent.read_exact(&mut ping).unwrap();
+    assert_eq!(ping, [0x89, 0x00], "an empty ping, FIN set, unmasked");
+    let mut rest = Vec::new();
+    let _ = silent.read_to_end(&mut rest); // EOF (or a reset): the server closed
+    let closed = opened.elapsed();
+    assert!(rest.is_empty(), "no close frame on a dead peer: {rest:?}");
+    assert!(
+        closed >= interval * 2 && closed < interval * 2 + Duration::from_secs(5),
+        "closed after {closed:?}, not after two intervals of {interval:?}"
+    );
+    let local = silent.local_addr().unwrap();
+    server.wait_err(|l| l == format!("[ws] timeout {local} no answer to a ping: quiet for 400 ms"));
+    server.wait_err(|l| l == format!("[ws] close {local} 1006"));
+
+    // Answering: it stays through five intervals, then still gets its echo.
+    let mut alive = open(port);
+    let opened = Instant::now();
+    let mut pongs = 0;
+    while opened.elapsed() < interval * 5 {
+        alive.read_exact(&mut ping).unwrap();
+        assert_eq!(ping, [0x89, 0x00]);
+        alive.write_all(&client_frame(0xA, b"")).unwrap();
+        pongs += 1;
+    }
+    assert!(pongs >= 2, "{pongs} pings in five intervals");
+    alive.write_all(&client_frame(0x1, b"still here")).unwrap();
+    let mut echo = [0u8; 12];
+    alive.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"\x81\x0astill here");
 }

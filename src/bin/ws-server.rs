@@ -73,6 +73,13 @@ fn command() -> Command {
         "MS",
         "how long one write may wait for a client that does not read; the connection closes past it",
     )
+    .flag(
+        "ping-interval",
+        Kind::Number,
+        Some("30000"),
+        "MS",
+        "ping a client quiet for MS, close it (1006) if still quiet MS later; 0 turns it off",
+    )
     .max_connections()
     .flag(
         "exit-after",
@@ -179,6 +186,7 @@ fn main() {
         .number("max-message-bytes")
         .map_or(usize::MAX, |n| n as usize);
     ws_options.send_timeout = millis("send-timeout");
+    ws_options.ping_interval = Some(millis("ping-interval")).filter(|ms| !ms.is_zero());
     let echo = Echo {
         policy: Policy {
             protocols: list(args.text("protocol")),

@@ -54,6 +54,11 @@ pub const READ_SIZE: usize = 64 * 1024;
 /// read before the connection is given up: 60 s. Node has no such limit (a stuck peer holds
 /// its socket for ever); a thread per connection makes one necessary. The HTTP server and
 /// client, the proxy's tunnels and WebSocket connections all write with it.
+///
+/// It bounds each write, not a whole response or message, as nginx's `send_timeout` does: a
+/// peer that takes a few bytes a minute makes every write succeed, and so keeps a large
+/// response going, with its thread, its descriptor and the unsent part of the message, for
+/// as long as it likes (a 16 MiB message read at 1 KiB a minute lasts eleven days).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Node's `writableHighWaterMark` for sockets, 16 KiB: once this much is queued, `write()`

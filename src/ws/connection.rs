@@ -44,6 +44,7 @@ use super::frame::{
 };
 use super::utf8::Utf8Validator;
 use crate::tcp::{Inbox, Socket, SEND_TIMEOUT};
+use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use std::fmt;
 use std::fs::File;
@@ -57,6 +58,12 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
 /// How long we wait for the peer to answer our close frame before closing TCP anyway.
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a connection may be silent before we ping it, and then how long the peer has to
+/// answer (anything counts, a pong or a frame) before the connection is dropped as dead: 30 s.
+/// Node's `ws` has no heartbeat of its own; its documentation shows users how to write this
+/// one by hand, with a `setInterval`, `ws.ping()` and `ws.terminate()`.
+pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 
 /// A complete message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +180,8 @@ pub struct Options {
     pub max_message: usize,
     /// How long one write may wait ([`SEND_TIMEOUT`]).
     pub send_timeout: Duration,
+    /// The heartbeat ([`PING_INTERVAL`]); `None` turns it off.
+    pub ping_interval: Option<Duration>,
     /// Where events are traced (module `ws`).
     pub trace: Trace,
 }
@@ -183,6 +192,7 @@ impl Options {
         Options {
             max_message: MAX_MESSAGE_BYTES,
             send_timeout: SEND_TIMEOUT,
+            ping_interval: Some(PING_INTERVAL),
             trace,
         }
     }
@@ -247,6 +257,10 @@ pub struct WebSocket {
     /// The Close event to report, once everything before it has been.
     closing: Option<(u16, String)>,
     closed: bool,
+    /// The heartbeat: since when the peer has been quiet (or since our ping), and whether
+    /// that ping is still unanswered.
+    quiet_since: Instant,
+    pinged: bool,
 }
 
 impl WebSocket {
@@ -269,6 +283,8 @@ impl WebSocket {
             close_deadline: None,
             closing: None,
             closed: false,
+            quiet_since: Instant::now(),
+            pinged: false,
         }
     }
 
@@ -472,19 +488,60 @@ impl WebSocket {
     }
 
     /// Reads more bytes; the connection's end is a `Close` (1006 without a close frame).
+    ///
+    /// The heartbeat lives here, the one place that waits for the peer: a peer quiet for the
+    /// ping interval gets a ping; quiet for another interval, it is taken for dead (its host
+    /// gone, a NAT that forgot the flow: TCP alone would wait for ever), traced as `timeout`,
+    /// and the connection ends with 1006, as `ws.terminate()` ends it.
+    ///
+    /// ```text
+    ///   bytes in ──▶ quiet_since = now, pinged = false
+    ///   quiet for the interval, not pinged ──▶ send a ping; quiet_since = now, pinged = true
+    ///   quiet for the interval, pinged ──────▶ timeout: close TCP, Close 1006
+    /// ```
     fn fill(&mut self) -> Result<(), Stop> {
-        let deadline = self.close_deadline;
-        let read = match deadline {
-            Some(deadline) => self.inbox.fill(&self.socket, deadline),
-            None => self.inbox.fill_blocking(&self.socket),
-        };
-        match read {
-            Ok(0) => Err(Stop::Closed(1006, String::new())),
-            Ok(_) => Ok(()),
-            // Our close went unanswered, or the socket failed: close TCP, abnormally.
-            Err(_) => {
-                self.socket.shutdown_and_drain(Duration::ZERO);
-                Err(Stop::Closed(1006, String::new()))
+        loop {
+            let heartbeat = self
+                .options
+                .ping_interval
+                .filter(|_| self.close_deadline.is_none());
+            let read = match (self.close_deadline, heartbeat) {
+                (Some(deadline), _) => self.inbox.fill(&self.socket, deadline),
+                (None, Some(interval)) => {
+                    self.inbox.fill(&self.socket, self.quiet_since + interval)
+                }
+                (None, None) => self.inbox.fill_blocking(&self.socket),
+            };
+            match read {
+                Ok(0) => return Err(Stop::Closed(1006, String::new())),
+                Ok(_) => {
+                    if heartbeat.is_some() {
+                        self.quiet_since = Instant::now();
+                        self.pinged = false;
+                    }
+                    return Ok(());
+                }
+                Err(e) if heartbeat.is_some() && is_timeout(&e) && !self.pinged => {
+                    self.quiet_since = Instant::now();
+                    self.pinged = true;
+                    if self.send(Opcode::Ping, b"").is_err() {
+                        return Err(Stop::Closed(1006, String::new()));
+                    }
+                }
+                // Our ping, or our close, went unanswered, or the socket failed: close TCP,
+                // abnormally.
+                Err(e) => {
+                    if let (Some(interval), true) = (heartbeat, is_timeout(&e)) {
+                        let quiet = interval.as_millis() * 2;
+                        self.options.trace.emit(
+                            "timeout",
+                            Some(self.peer),
+                            format_args!("no answer to a ping: quiet for {quiet} ms"),
+                        );
+                    }
+                    self.socket.shutdown_and_drain(Duration::ZERO);
+                    return Err(Stop::Closed(1006, String::new()));
+                }
             }
         }
     }
