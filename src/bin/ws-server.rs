@@ -25,7 +25,7 @@ use netnotes::http::message::RequestHead;
 use netnotes::http::{Handler, Request, Response, Server, ServerOptions};
 use netnotes::tcp::{CloseHandle, ExitAfter, Socket};
 use netnotes::trace::Trace;
-use netnotes::ws::server::{accept, check, is_websocket_request, Policy, Refused};
+use netnotes::ws::server::{accept, check_handshake, is_websocket_request, Policy, Refused};
 use netnotes::ws::{self, Options, WsEvent};
 use std::time::Duration;
 
@@ -111,11 +111,13 @@ impl Handler for Echo {
             res.end(DEMO_PAGE.as_bytes())
         } else {
             // Not a valid upgrade (a valid one went to `upgrade`): say what is wrong, never 200.
-            let refused = check(head, &self.policy).err().unwrap_or(Refused {
-                status: 400,
-                field: None,
-                why: "not a WebSocket handshake",
-            });
+            let refused = check_handshake(head, &self.policy)
+                .err()
+                .unwrap_or(Refused {
+                    status: 400,
+                    field: None,
+                    why: "not a WebSocket handshake",
+                });
             let mut fields = vec![("Content-Type", "text/plain")];
             fields.extend(refused.field);
             res.write_head(refused.status, &fields);

@@ -63,6 +63,26 @@ pub struct Refused {
     pub why: &'static str,
 }
 
+/// Why [`accept`] gives no connection.
+#[derive(Debug)]
+pub enum AcceptError {
+    /// The handshake broke a rule: the refusal was answered and the connection closed.
+    Refused(Refused),
+    /// The handshake was good, but the `101` could not be written.
+    Unsent(io::Error),
+}
+
+impl std::fmt::Display for AcceptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AcceptError::Refused(refused) => write!(f, "{} {}", refused.status, refused.why),
+            AcceptError::Unsent(e) => write!(f, "the 101 could not be sent: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for AcceptError {}
+
 /// Whether a request asks for a WebSocket: `Upgrade: websocket` and `Connection: Upgrade`.
 pub fn is_websocket_request(head: &RequestHead) -> bool {
     head.values("upgrade").any(|v| has_token(v, "websocket"))
@@ -73,13 +93,13 @@ pub fn is_websocket_request(head: &RequestHead) -> bool {
 ///
 /// ```
 /// use netnotes::http::message::parse_request_head;
-/// use netnotes::ws::server::{check, Policy};
+/// use netnotes::ws::server::{check_handshake, Policy};
 /// let head = parse_request_head(b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\
 ///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 ///     Sec-WebSocket-Version: 13\r\n\r\n", 100).unwrap();
-/// assert_eq!(check(&head, &Policy::default()).unwrap().accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+/// assert_eq!(check_handshake(&head, &Policy::default()).unwrap().accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
-pub fn check(head: &RequestHead, policy: &Policy) -> Result<Accepted, Refused> {
+pub fn check_handshake(head: &RequestHead, policy: &Policy) -> Result<Accepted, Refused> {
     let refuse = |status, field, why| Err(Refused { status, field, why });
     if head.method != "GET" {
         return refuse(400, None, "a WebSocket handshake is a GET");
@@ -161,8 +181,8 @@ pub fn accept(
     early: Vec<u8>,
     policy: &Policy,
     options: Options,
-) -> Result<WebSocket, (Refused, io::Result<()>)> {
-    match check(head, policy) {
+) -> Result<WebSocket, AcceptError> {
+    match check_handshake(head, policy) {
         Ok(accepted) => {
             // As the book's server does: small frames should leave at once (Nagle again).
             let mut socket = socket;
@@ -172,20 +192,14 @@ pub fn accept(
                 Some(options.send_timeout),
             ) {
                 Ok(()) => Ok(WebSocket::new(socket, Role::Server, early, options)),
-                Err(e) => Err((
-                    Refused {
-                        status: 101,
-                        field: None,
-                        why: "the 101 could not be sent",
-                    },
-                    Err(e),
-                )),
+                Err(e) => Err(AcceptError::Unsent(e)),
             }
         }
         Err(refused) => {
-            let sent = socket.write_all(refusal(&refused).as_bytes(), Some(options.send_timeout));
+            // The connection closes after the refusal whether or not the client reads it.
+            let _ = socket.write_all(refusal(&refused).as_bytes(), Some(options.send_timeout));
             socket.shutdown_and_drain(std::time::Duration::from_secs(1));
-            Err((refused, sent))
+            Err(AcceptError::Refused(refused))
         }
     }
 }
@@ -204,14 +218,14 @@ mod tests {
     }
 
     fn status(request: &str, policy: &Policy) -> Result<Option<String>, u16> {
-        check(&head(request), policy)
+        check_handshake(&head(request), policy)
             .map(|a| a.protocol)
             .map_err(|r| r.status)
     }
 
     #[test]
     fn a_good_handshake_is_accepted_with_rfc_6455_s_key() {
-        let accepted = check(&head(GOOD), &Policy::default()).unwrap();
+        let accepted = check_handshake(&head(GOOD), &Policy::default()).unwrap();
         assert_eq!(accepted.accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         assert_eq!(
             switching_protocols(&accepted),
@@ -221,7 +235,7 @@ mod tests {
         let upper = GOOD
             .replace("websocket", "WebSocket")
             .replace("Upgrade\r\nSec", "UPGRADE\r\nSec");
-        assert!(check(&head(&upper), &Policy::default()).is_ok());
+        assert!(check_handshake(&head(&upper), &Policy::default()).is_ok());
     }
 
     #[test]
@@ -260,7 +274,8 @@ mod tests {
             ),
             Err(400)
         );
-        let refused = check(&head(&GOOD.replace("Version: 13", "Version: 8")), &p).unwrap_err();
+        let refused =
+            check_handshake(&head(&GOOD.replace("Version: 13", "Version: 8")), &p).unwrap_err();
         assert_eq!(refused.field, Some(("Sec-WebSocket-Version", "13")));
         assert!(refusal(&refused).starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
         assert!(refusal(&refused).contains("\r\nSec-WebSocket-Version: 13\r\n"));
