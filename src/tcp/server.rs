@@ -240,9 +240,14 @@ impl ExitAfter {
     }
 }
 
-/// A connection on the server's idle list: its stream (to shut it down) and whether it is
-/// idle now.
-type Listed = (Arc<TcpStream>, Arc<AtomicBool>);
+/// A connection on the server's idle list.
+#[derive(Debug)]
+struct Listed {
+    /// Its stream, to shut it down.
+    stream: Arc<TcpStream>,
+    /// Whether it is idle now.
+    idle: Arc<AtomicBool>,
+}
 
 /// What the accept loop and the connection threads share.
 #[derive(Debug)]
@@ -287,10 +292,10 @@ impl Shared {
 
     /// Shuts down every idle connection: its thread's read returns 0 and it finishes.
     fn close_idle(&self) {
-        for (stream, idle) in self.idle().values() {
-            if idle.load(Ordering::SeqCst) {
+        for listed in self.idle().values() {
+            if listed.idle.load(Ordering::SeqCst) {
                 // Fails only if the peer is already gone, which is the same outcome.
-                let _ = stream.shutdown(Shutdown::Both);
+                let _ = listed.stream.shutdown(Shutdown::Both);
             }
         }
     }
@@ -325,9 +330,11 @@ impl Slot {
             None if !idle => return, // never listed: nothing to take back
             None => self.idle.get_or_init(|| {
                 let flag = Arc::new(AtomicBool::new(false));
-                self.shared
-                    .idle()
-                    .insert(self.id, (Arc::clone(stream), Arc::clone(&flag)));
+                let listed = Listed {
+                    stream: Arc::clone(stream),
+                    idle: Arc::clone(&flag),
+                };
+                self.shared.idle().insert(self.id, listed);
                 flag
             }),
         };
