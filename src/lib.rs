@@ -41,6 +41,12 @@
 //!     }
 //! }
 //! ```
+//!
+//! Each such `enum` is named after what emits it, the type whose `next_event` returns it, as
+//! Node names the emitter: [`tcp::Socket`] gives [`tcp::SocketEvent`], [`tcp::Server`]
+//! [`tcp::ServerEvent`], [`udp::Socket`] [`udp::SocketEvent`], [`http::ClientRequest`]
+//! [`http::ClientRequestEvent`] and [`ws::WebSocket`] [`ws::WebSocketEvent`]. The HTTP
+//! server's events are the methods of [`http::Handler`] instead (its module says why).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

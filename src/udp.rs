@@ -22,7 +22,7 @@
 //! ```
 //!
 //! In Node, `dgram.createSocket('udp4')` gives an `EventEmitter` with four events; here a
-//! [`Socket`] hands them out as values of [`UdpEvent`], one per [`Socket::next_event`] call,
+//! [`Socket`] hands them out as values of [`SocketEvent`], one per [`Socket::next_event`] call,
 //! and each is what one std call did:
 //!
 //! ```text
@@ -36,14 +36,14 @@
 //! The server of the notes, in this shape (`src/bin/udp-server.rs` is the whole program):
 //!
 //! ```no_run
-//! use netnotes::udp::{Socket, UdpEvent};
+//! use netnotes::udp::{Socket, SocketEvent};
 //! use netnotes::trace::Trace;
 //!
 //! let mut server = Socket::bind("127.0.0.1:41234".parse().unwrap(), Trace::off("udp")).unwrap();
 //! while let Some(event) = server.next_event() {
 //!     match event {
-//!         UdpEvent::Message { data, rinfo } => println!("{data:?} {rinfo}"), // on('message')
-//!         UdpEvent::Listening(address) => println!("{address}"),            // on('listening')
+//!         SocketEvent::Message { data, rinfo } => println!("{data:?} {rinfo}"), // on('message')
+//!         SocketEvent::Listening(address) => println!("{address}"),            // on('listening')
 //!         _ => {}
 //!     }
 //! }
@@ -150,7 +150,7 @@ impl fmt::Display for Rinfo {
 
 /// One event of a UDP socket, named as Node's `dgram` names it.
 #[derive(Debug, PartialEq, Eq)]
-pub enum UdpEvent {
+pub enum SocketEvent {
     /// `listening`: the socket is bound, to this address (`socket.address()`; the real port,
     /// also after binding port 0). Always the first event.
     ///
@@ -173,14 +173,14 @@ pub enum UdpEvent {
     Close,
 }
 
-impl UdpEvent {
+impl SocketEvent {
     /// Node's name for the event: `"listening"`, `"message"`, `"error"`, `"close"`.
     pub fn name(&self) -> &'static str {
         match self {
-            UdpEvent::Listening(_) => "listening",
-            UdpEvent::Message { .. } => "message",
-            UdpEvent::Error(_) => "error",
-            UdpEvent::Close => "close",
+            SocketEvent::Listening(_) => "listening",
+            SocketEvent::Message { .. } => "message",
+            SocketEvent::Error(_) => "error",
+            SocketEvent::Close => "close",
         }
     }
 }
@@ -273,7 +273,7 @@ impl Socket {
     }
 
     /// `socket.send(msg, port, address)` without a callback: a failure becomes the next
-    /// [`UdpEvent::Error`], and the socket goes on. (Node's documentation promises this too,
+    /// [`SocketEvent::Error`], and the socket goes on. (Node's documentation promises this too,
     /// but Node 20 drops an error the kernel returns at once, such as `EMSGSIZE`, when there is
     /// no callback: the program never hears of it. Here it is always reported.)
     pub fn send(&mut self, data: &[u8], to: SocketAddr) {
@@ -282,7 +282,7 @@ impl Socket {
         }
     }
 
-    /// `socket.close()`: the next event is [`UdpEvent::Close`] (after any error still to be
+    /// `socket.close()`: the next event is [`SocketEvent::Close`] (after any error still to be
     /// reported), and nothing more is received.
     pub fn close(&mut self) {
         self.closing = true;
@@ -303,37 +303,37 @@ impl Socket {
     ///
     /// The order: `Listening` first; then any `Error` from a failed [`Socket::send`]; then
     /// `Close` if [`Socket::close`] was called; otherwise wait in `recv_from` for a datagram.
-    pub fn next_event(&mut self) -> Option<UdpEvent> {
+    pub fn next_event(&mut self) -> Option<SocketEvent> {
         if self.closed {
             return None;
         }
         let event = self.poll();
         match &event {
-            UdpEvent::Listening(_) => {}
-            UdpEvent::Message { rinfo, .. } => self.trace.emit(
+            SocketEvent::Listening(_) => {}
+            SocketEvent::Message { rinfo, .. } => self.trace.emit(
                 "message",
                 Some(rinfo.from),
                 format_args!("{} bytes", rinfo.size),
             ),
-            UdpEvent::Error(err) => self.trace.emit("error", None, format_args!("{err}")),
-            UdpEvent::Close => self.trace.emit("close", None, format_args!("")),
+            SocketEvent::Error(err) => self.trace.emit("error", None, format_args!("{err}")),
+            SocketEvent::Close => self.trace.emit("close", None, format_args!("")),
         }
         Some(event)
     }
 
-    fn poll(&mut self) -> UdpEvent {
+    fn poll(&mut self) -> SocketEvent {
         if !self.listening_reported {
             self.listening_reported = true;
-            return UdpEvent::Listening(self.local);
+            return SocketEvent::Listening(self.local);
         }
         loop {
             if let Some(err) = self.errors.pop_front() {
-                return UdpEvent::Error(err);
+                return SocketEvent::Error(err);
             }
             if self.closing {
                 self.closed = true;
                 // The descriptor itself is closed when the Socket is dropped.
-                return UdpEvent::Close;
+                return SocketEvent::Close;
             }
             if self.idle != self.read_wait {
                 if let Err(e) = self.socket.set_read_timeout(self.idle) {
@@ -361,7 +361,7 @@ impl Socket {
                         &self.buffer[..n],
                         format!("datagram, {whole}: rinfo {rinfo}"),
                     );
-                    return UdpEvent::Message {
+                    return SocketEvent::Message {
                         data: self.buffer[..n].to_vec(),
                         rinfo: Rinfo { from, size: n },
                     };
@@ -577,13 +577,13 @@ mod tests {
         let mut server = Socket::bind(loopback(), Trace::off("udp")).unwrap();
         let at = server.address();
         assert_ne!(at.port(), 0);
-        assert_eq!(server.next_event(), Some(UdpEvent::Listening(at)));
+        assert_eq!(server.next_event(), Some(SocketEvent::Listening(at)));
 
         let mut client = Socket::bind(loopback(), Trace::off("udp")).unwrap();
         assert_eq!(client.send_to(b"hello", at), Ok(5));
         assert_eq!(
             server.next_event(),
-            Some(UdpEvent::Message {
+            Some(SocketEvent::Message {
                 data: b"hello".to_vec(),
                 rinfo: Rinfo {
                     from: client.address(),
@@ -592,7 +592,7 @@ mod tests {
             })
         );
         server.close();
-        assert_eq!(server.next_event(), Some(UdpEvent::Close));
+        assert_eq!(server.next_event(), Some(SocketEvent::Close));
         assert_eq!(server.next_event(), None);
     }
 
@@ -603,7 +603,7 @@ mod tests {
         client.send_to(b"", server.address()).unwrap();
         server.next_event(); // listening
         match server.next_event() {
-            Some(UdpEvent::Message { data, rinfo }) => {
+            Some(SocketEvent::Message { data, rinfo }) => {
                 assert!(data.is_empty());
                 assert_eq!(rinfo.size, 0);
             }
@@ -620,7 +620,7 @@ mod tests {
         let nowhere: SocketAddr = "127.0.0.1:0".parse().unwrap();
         server.send(b"x", nowhere);
         match server.next_event() {
-            Some(UdpEvent::Error(err)) => {
+            Some(SocketEvent::Error(err)) => {
                 assert_eq!(err.to_string(), "send EINVAL 127.0.0.1:0")
             }
             other => panic!("expected an error, got {other:?}"),
@@ -629,7 +629,7 @@ mod tests {
         client.send_to(b"still here", server.address()).unwrap();
         assert!(matches!(
             server.next_event(),
-            Some(UdpEvent::Message { data, .. }) if data == b"still here"
+            Some(SocketEvent::Message { data, .. }) if data == b"still here"
         ));
     }
 
@@ -655,7 +655,7 @@ mod tests {
         server.next_event(); // listening
         assert!(matches!(
             server.next_event(),
-            Some(UdpEvent::Message { data, .. }) if data == big[1..]
+            Some(SocketEvent::Message { data, .. }) if data == big[1..]
         ));
     }
 
@@ -677,7 +677,7 @@ mod tests {
         server.next_event(); // listening
         server.set_idle_timeout(Some(Duration::from_millis(20)));
         let start = Instant::now();
-        assert_eq!(server.next_event(), Some(UdpEvent::Close));
+        assert_eq!(server.next_event(), Some(SocketEvent::Close));
         assert!(start.elapsed() >= Duration::from_millis(20));
         assert_eq!(server.next_event(), None);
     }

@@ -11,7 +11,7 @@ mod common;
 
 use common::{read_request, run, Running, DEADLINE};
 use netnotes::http::agent::Agent;
-use netnotes::http::client::{request, ClientError, ClientEvent, RequestOptions};
+use netnotes::http::client::{request, ClientError, ClientRequestEvent, RequestOptions};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -437,7 +437,7 @@ fn get(agent: &Agent, port: u16, path: &str) -> Result<(String, bool), ClientErr
     let reused = req.reused_socket();
     req.end(b"")?;
     loop {
-        if let ClientEvent::Response(mut res) = req.next_event()? {
+        if let ClientRequestEvent::Response(mut res) = req.next_event()? {
             let mut body = String::new();
             res.read_to_string(&mut body)
                 .map_err(|_| ClientError::Aborted)?;
@@ -580,7 +580,7 @@ fn an_idempotent_request_on_a_reused_socket_closed_under_it_is_retried_once() {
     req.end(b"x").unwrap();
     let error = loop {
         match req.next_event() {
-            Ok(ClientEvent::Socket { reused, .. }) => assert!(reused),
+            Ok(ClientRequestEvent::Socket { reused, .. }) => assert!(reused),
             Ok(other) => panic!("unexpected {}", other.name()),
             Err(e) => break e,
         }

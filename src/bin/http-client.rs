@@ -19,7 +19,9 @@
 //! at the end instead.
 
 use netnotes::cli::{self, Command, Kind};
-use netnotes::http::client::{request, ClientError, ClientEvent, RequestOptions, Utf8Decoder};
+use netnotes::http::client::{
+    request, ClientError, ClientRequestEvent, RequestOptions, Utf8Decoder,
+};
 use netnotes::http::message::{headers_json, is_tchar};
 use netnotes::http::{self, agent::Agent};
 use netnotes::trace::Trace;
@@ -95,7 +97,7 @@ fn book_client(options: RequestOptions, body: &[u8]) -> Result<(), ClientError> 
     loop {
         match req.next_event()? {
             // http.request(options, function (res) { ... }): the 'response' event
-            ClientEvent::Response(mut res) => {
+            ClientRequestEvent::Response(mut res) => {
                 let mut out = std::io::stdout().lock();
                 // stdout closed (a pipe's reader gone) is not worth failing for.
                 let _ = writeln!(out, "STATUS: {}", res.status_code());
@@ -119,9 +121,11 @@ fn book_client(options: RequestOptions, body: &[u8]) -> Result<(), ClientError> 
             }
             // Without 'upgrade' or 'connect' listeners, Node destroys the socket and the
             // book's callback never runs: nothing is printed.
-            ClientEvent::Upgrade(_) | ClientEvent::Connect(_) => return Ok(()),
+            ClientRequestEvent::Upgrade(_) | ClientRequestEvent::Connect(_) => return Ok(()),
             // 'socket', 'continue', 'information': no listener in the book's program.
-            ClientEvent::Socket { .. } | ClientEvent::Continue | ClientEvent::Information(_) => {}
+            ClientRequestEvent::Socket { .. }
+            | ClientRequestEvent::Continue
+            | ClientRequestEvent::Information(_) => {}
         }
     }
 }
@@ -169,11 +173,13 @@ fn one(options: RequestOptions, body: &[u8]) -> Result<u16, ClientError> {
     req.end(body)?;
     loop {
         match req.next_event()? {
-            ClientEvent::Response(mut res) => {
+            ClientRequestEvent::Response(mut res) => {
                 res.discard()?;
                 return Ok(res.status_code());
             }
-            ClientEvent::Upgrade(up) | ClientEvent::Connect(up) => return Ok(up.head.status),
+            ClientRequestEvent::Upgrade(up) | ClientRequestEvent::Connect(up) => {
+                return Ok(up.head.status)
+            }
             _ => {}
         }
     }

@@ -25,7 +25,7 @@ use netnotes::cli::{self, Command, Kind};
 use netnotes::error::NodeError;
 use netnotes::inspect;
 use netnotes::trace::Trace;
-use netnotes::udp::{self, Socket, UdpEvent};
+use netnotes::udp::{self, Socket, SocketEvent};
 use netnotes::wire;
 use std::process;
 use std::time::Duration;
@@ -92,7 +92,7 @@ fn main() {
     while let Some(event) = client.next_event() {
         match event {
             // client.on('message', ...): only with --wait; the notes' client reads nothing
-            UdpEvent::Message { data, .. } => {
+            SocketEvent::Message { data, .. } => {
                 println!("{}", inspect::buffer(&data));
                 replies += 1;
                 if replies == count {
@@ -100,9 +100,9 @@ fn main() {
                 }
             }
             // client.on('error', ...): none in the notes, so Node would throw: one line, exit 1
-            UdpEvent::Error(err) => cli::fatal(err),
+            SocketEvent::Error(err) => cli::fatal(err),
             // 'listening' (the implicit bind) and 'close': traced only, as the notes print nothing
-            UdpEvent::Listening(_) | UdpEvent::Close => {}
+            SocketEvent::Listening(_) | SocketEvent::Close => {}
         }
     }
     if let Some(ms) = wait {

@@ -29,7 +29,7 @@
 use netnotes::cli::{self, Command, Kind};
 use netnotes::inspect;
 use netnotes::trace::Trace;
-use netnotes::udp::{SeqTally, Socket, UdpEvent};
+use netnotes::udp::{SeqTally, Socket, SocketEvent};
 use netnotes::wire;
 use std::thread;
 use std::time::Duration;
@@ -103,7 +103,7 @@ fn main() {
     while let Some(event) = server.next_event() {
         match event {
             // server.on('message', function (msg, rinfo) { ... })
-            UdpEvent::Message { data, rinfo } => {
+            SocketEvent::Message { data, rinfo } => {
                 println!("{}", inspect::buffer(&data));
                 println!("{rinfo}");
                 if echo {
@@ -131,12 +131,12 @@ fn main() {
                 }
             }
             // server.on('listening', ...): console.log(server.address())
-            UdpEvent::Listening(address) => println!("{}", inspect::address(&address)),
+            SocketEvent::Listening(address) => println!("{}", inspect::address(&address)),
             // server.on('error', ...): not in the notes' program.
             // Already traced by the socket (`[udp] error send ...`); not fatal to a server.
-            UdpEvent::Error(_) => {}
+            SocketEvent::Error(_) => {}
             // server.on('close', ...): not in the notes' program either.
-            UdpEvent::Close => {}
+            SocketEvent::Close => {}
         }
     }
     if let Some(summary) = tally.summary() {

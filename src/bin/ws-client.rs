@@ -15,7 +15,7 @@ use netnotes::cli::{self, Command, Kind};
 use netnotes::inspect;
 use netnotes::trace::Trace;
 use netnotes::ws::client::{connect, Url};
-use netnotes::ws::{self, Message, Options, WsEvent};
+use netnotes::ws::{self, Message, Options, WebSocketEvent};
 
 fn command() -> Command {
     Command::new(
@@ -96,17 +96,17 @@ fn main() {
     while let Some(event) = ws.next_event() {
         let send_next = match event {
             // socket.onopen: send the first message
-            WsEvent::Open => true,
+            WebSocketEvent::Open => true,
             // socket.onmessage: show what arrived, send the next
-            WsEvent::Message(reply) => {
+            WebSocketEvent::Message(reply) => {
                 print_reply(&reply);
                 replies += 1;
                 replies < count
             }
             // socket.onerror: the server broke the protocol
-            WsEvent::Error(violation) => cli::fatal(violation),
+            WebSocketEvent::Error(violation) => cli::fatal(violation),
             // socket.onclose, before every reply came
-            WsEvent::Close { code, reason } if replies < count => cli::fatal(format_args!(
+            WebSocketEvent::Close { code, reason } if replies < count => cli::fatal(format_args!(
                 "the server closed the connection ({code} {reason})"
             )),
             _ => false,

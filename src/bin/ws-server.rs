@@ -26,7 +26,7 @@ use netnotes::http::{Handler, Request, Response, Server, ServerOptions};
 use netnotes::tcp::{CloseHandle, ExitAfter, Socket};
 use netnotes::trace::Trace;
 use netnotes::ws::server::{accept, check_handshake, is_websocket_request, Policy, Refused};
-use netnotes::ws::{self, Options, WsEvent};
+use netnotes::ws::{self, Options, WebSocketEvent};
 use std::time::Duration;
 
 /// The book's browser client, served at `/`: self-contained, no other request.
@@ -137,7 +137,7 @@ impl Handler for Echo {
         };
         while let Some(event) = ws.next_event() {
             // websocket.onmessage: echo it, text as text, binary as binary
-            if let WsEvent::Message(message) = event {
+            if let WebSocketEvent::Message(message) = event {
                 // A send fails once the connection is closing (the next event says so), or
                 // when the client stopped reading and the write waited past --send-timeout.
                 // Then part of a frame may be out, and nothing more can follow it: end the

@@ -18,13 +18,13 @@
 //! [`ClientRequest::next_event`], one blocking call each, in the order Node would emit them:
 //!
 //! ```no_run
-//! use netnotes::http::client::{request, ClientEvent, RequestOptions};
+//! use netnotes::http::client::{request, ClientRequestEvent, RequestOptions};
 //! let mut req = request(RequestOptions::new("127.0.0.1", 1337)).unwrap();
 //! req.end(b"").unwrap();
 //! loop {
 //!     match req.next_event().unwrap() {
-//!         ClientEvent::Socket { .. } => {}                  // req.on('socket')
-//!         ClientEvent::Response(mut res) => {               // the callback: req.on('response')
+//!         ClientRequestEvent::Socket { .. } => {}                  // req.on('socket')
+//!         ClientRequestEvent::Response(mut res) => {               // the callback: req.on('response')
 //!             println!("STATUS: {}", res.status_code());
 //!             while let Some(piece) = res.next_piece().unwrap() { // res.on('data')
 //!                 println!("{}", String::from_utf8_lossy(&piece));
@@ -212,7 +212,7 @@ pub fn idempotent(method: &str) -> bool {
 
 /// One event of a client request, named as Node names it.
 #[derive(Debug)]
-pub enum ClientEvent {
+pub enum ClientRequestEvent {
     /// `socket`: the request has its connection — `reused` from the pool, or new.
     Socket {
         /// The server's address.
@@ -234,16 +234,16 @@ pub enum ClientEvent {
     Connect(Upgraded),
 }
 
-impl ClientEvent {
+impl ClientRequestEvent {
     /// Node's name for the event.
     pub fn name(&self) -> &'static str {
         match self {
-            ClientEvent::Socket { .. } => "socket",
-            ClientEvent::Continue => "continue",
-            ClientEvent::Information(_) => "information",
-            ClientEvent::Response(_) => "response",
-            ClientEvent::Upgrade(_) => "upgrade",
-            ClientEvent::Connect(_) => "connect",
+            ClientRequestEvent::Socket { .. } => "socket",
+            ClientRequestEvent::Continue => "continue",
+            ClientRequestEvent::Information(_) => "information",
+            ClientRequestEvent::Response(_) => "response",
+            ClientRequestEvent::Upgrade(_) => "upgrade",
+            ClientRequestEvent::Connect(_) => "connect",
         }
     }
 }
@@ -277,7 +277,7 @@ pub struct ClientRequest {
     options: RequestOptions,
     lease: Option<Lease>,
     /// `socket` not yet returned by `next_event`.
-    socket_event: Option<ClientEvent>,
+    socket_event: Option<ClientRequestEvent>,
     fields: Vec<(String, String)>,
     out: Option<Out>,
     head_sent: bool,
@@ -344,7 +344,7 @@ impl ClientRequest {
         self.options
             .trace
             .emit("socket", Some(remote), format_args!("{how}"));
-        self.socket_event = Some(ClientEvent::Socket { remote, reused });
+        self.socket_event = Some(ClientRequestEvent::Socket { remote, reused });
         if reused && !self.retried && idempotent(&self.options.method) {
             self.replay.get_or_insert_with(Vec::new);
         }
@@ -523,7 +523,7 @@ impl ClientRequest {
     /// Waits for the next event: `Socket` first, then — once the head has been sent (this
     /// sends it if need be) — `Continue` or `Information` for each 1xx, and finally one of
     /// `Response`, `Upgrade` or `Connect`, which take the connection along.
-    pub fn next_event(&mut self) -> Result<ClientEvent, ClientError> {
+    pub fn next_event(&mut self) -> Result<ClientRequestEvent, ClientError> {
         if let Some(event) = self.socket_event.take() {
             return Ok(event);
         }
@@ -547,18 +547,18 @@ impl ClientRequest {
                 rest: std::mem::take(&mut self.inbox),
             };
             return Ok(if event == "upgrade" {
-                ClientEvent::Upgrade(upgraded)
+                ClientRequestEvent::Upgrade(upgraded)
             } else {
-                ClientEvent::Connect(upgraded)
+                ClientRequestEvent::Connect(upgraded)
             });
         }
         if head.status == 100 {
             trace.emit("continue", None, format_args!(""));
-            return Ok(ClientEvent::Continue);
+            return Ok(ClientRequestEvent::Continue);
         }
         if head.status < 200 {
             trace.emit("information", None, format_args!("{}", head.status));
-            return Ok(ClientEvent::Information(head));
+            return Ok(ClientRequestEvent::Information(head));
         }
         let framing = head.framing(&method).map_err(ClientError::Parse)?;
         trace.emit("response", None, format_args!("{}", head.status));
@@ -576,7 +576,7 @@ impl ClientRequest {
         if res.body.is_done() {
             res.finish();
         }
-        Ok(ClientEvent::Response(Box::new(res)))
+        Ok(ClientRequestEvent::Response(Box::new(res)))
     }
 
     /// Reads until the inbox holds a whole response head, and parses it.

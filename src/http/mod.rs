@@ -10,7 +10,7 @@
 //! - HTTP请求 (the request): [`request`], Node's `req`;
 //! - HTTP响应 (the response): [`response`], Node's `res`;
 //! - HTTP服务事件 (the server's events): [`server::Handler`], one method per Node event; the
-//!   client's events: [`client::ClientEvent`];
+//!   client's events: [`client::ClientRequestEvent`];
 //! - HTTP代理, both readings: the book's `http.Agent`, [`agent`], the pool that the client
 //!   ([`client`], Node's `http.request`) takes its connections from; and a forward proxy,
 //!   [`proxy`], built on the server's `request` and `connect` events.
@@ -34,7 +34,7 @@ pub mod response;
 pub mod server;
 
 pub use agent::Agent;
-pub use client::{ClientError, ClientEvent, ClientRequest, IncomingMessage, RequestOptions};
+pub use client::{ClientError, ClientRequest, ClientRequestEvent, IncomingMessage, RequestOptions};
 pub use request::Request;
 pub use response::Response;
 pub use server::{Handler, Limits, Server, ServerOptions};

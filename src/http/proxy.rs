@@ -41,7 +41,7 @@
 //! otherwise, and has no authentication, so never give it a public `--host`.
 
 use super::agent::Agent;
-use super::client::{request, ClientError, ClientEvent, RequestOptions};
+use super::client::{request, ClientError, ClientRequestEvent, RequestOptions};
 use super::message::{reason_phrase, Framing, RequestHead};
 use super::request::Request;
 use super::response::Response;
@@ -252,13 +252,13 @@ impl Proxy {
         upstream.end(b"").map_err(upstream_error)?;
         let mut answer = loop {
             match upstream.next_event().map_err(upstream_error)? {
-                ClientEvent::Response(answer) => break answer,
-                ClientEvent::Upgrade(_) | ClientEvent::Connect(_) => {
+                ClientRequestEvent::Response(answer) => break answer,
+                ClientRequestEvent::Upgrade(_) | ClientRequestEvent::Connect(_) => {
                     return Err((502, "the upstream switched protocols".into()))
                 }
-                ClientEvent::Socket { .. }
-                | ClientEvent::Continue
-                | ClientEvent::Information(_) => {}
+                ClientRequestEvent::Socket { .. }
+                | ClientRequestEvent::Continue
+                | ClientRequestEvent::Information(_) => {}
             }
         };
         // Each field as it came, repeats included (two `Set-Cookie`s stay two).

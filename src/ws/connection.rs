@@ -151,7 +151,7 @@ impl std::error::Error for Violation {}
 
 /// One event of a WebSocket connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WsEvent {
+pub enum WebSocketEvent {
     /// `open`: the handshake is done; always the first event.
     Open,
     /// `message`: a whole message.
@@ -372,41 +372,41 @@ impl WebSocket {
     }
 
     /// Waits for the next event; `None` after `Close`.
-    pub fn next_event(&mut self) -> Option<WsEvent> {
+    pub fn next_event(&mut self) -> Option<WebSocketEvent> {
         let event = self.poll()?;
         let trace = self.options.trace;
         let peer = Some(self.peer);
         match &event {
-            WsEvent::Open => trace.emit("open", peer, format_args!("")),
-            WsEvent::Message(m) => trace.emit(
+            WebSocketEvent::Open => trace.emit("open", peer, format_args!("")),
+            WebSocketEvent::Message(m) => trace.emit(
                 "message",
                 peer,
                 format_args!("{} {} bytes", m.kind(), m.len()),
             ),
-            WsEvent::Ping(p) => trace.emit("ping", peer, format_args!("{} bytes", p.len())),
-            WsEvent::Pong(p) => trace.emit("pong", peer, format_args!("{} bytes", p.len())),
-            WsEvent::Error(v) => trace.emit("error", peer, format_args!("{v}")),
-            WsEvent::Close { code, reason } if reason.is_empty() => {
+            WebSocketEvent::Ping(p) => trace.emit("ping", peer, format_args!("{} bytes", p.len())),
+            WebSocketEvent::Pong(p) => trace.emit("pong", peer, format_args!("{} bytes", p.len())),
+            WebSocketEvent::Error(v) => trace.emit("error", peer, format_args!("{v}")),
+            WebSocketEvent::Close { code, reason } if reason.is_empty() => {
                 trace.emit("close", peer, format_args!("{code}"))
             }
-            WsEvent::Close { code, reason } => {
+            WebSocketEvent::Close { code, reason } => {
                 trace.emit("close", peer, format_args!("{code} {reason}"))
             }
         }
         Some(event)
     }
 
-    fn poll(&mut self) -> Option<WsEvent> {
+    fn poll(&mut self) -> Option<WebSocketEvent> {
         if self.closed {
             return None;
         }
         if !self.opened {
             self.opened = true;
-            return Some(WsEvent::Open);
+            return Some(WebSocketEvent::Open);
         }
         if let Some((code, reason)) = self.closing.take() {
             self.closed = true;
-            return Some(WsEvent::Close { code, reason });
+            return Some(WebSocketEvent::Close { code, reason });
         }
         match self.read_event() {
             Ok(event) => Some(event),
@@ -414,11 +414,11 @@ impl WebSocket {
                 let code = violation.close_code();
                 self.fail(code);
                 self.closing = Some((code, String::new()));
-                Some(WsEvent::Error(violation))
+                Some(WebSocketEvent::Error(violation))
             }
             Err(Stop::Closed(code, reason)) => {
                 self.closed = true;
-                Some(WsEvent::Close { code, reason })
+                Some(WebSocketEvent::Close { code, reason })
             }
         }
     }
@@ -435,7 +435,7 @@ impl WebSocket {
     }
 
     /// Reads frames until one makes an event.
-    fn read_event(&mut self) -> Result<WsEvent, Stop> {
+    fn read_event(&mut self) -> Result<WebSocketEvent, Stop> {
         loop {
             let header = self.read_header()?;
             self.inbox.consume(header.header_len);
@@ -446,7 +446,7 @@ impl WebSocket {
                 continue;
             }
             if let Some(message) = self.data_frame(&header)? {
-                return Ok(WsEvent::Message(message));
+                return Ok(WebSocketEvent::Message(message));
             }
         }
     }
@@ -547,7 +547,7 @@ impl WebSocket {
     }
 
     /// Reads a control frame's payload (at most 125 bytes) and acts on it.
-    fn control_frame(&mut self, header: &FrameHeader) -> Result<Option<WsEvent>, Stop> {
+    fn control_frame(&mut self, header: &FrameHeader) -> Result<Option<WebSocketEvent>, Stop> {
         let len = header.payload_len as usize; // parse_header capped it at 125
         while self.inbox.available().len() < len {
             self.fill()?;
@@ -563,9 +563,9 @@ impl WebSocket {
                 if !self.close_sent {
                     let _ = self.send(Opcode::Pong, &payload);
                 }
-                Ok(Some(WsEvent::Ping(payload)))
+                Ok(Some(WebSocketEvent::Ping(payload)))
             }
-            Opcode::Pong => Ok(Some(WsEvent::Pong(payload))),
+            Opcode::Pong => Ok(Some(WebSocketEvent::Pong(payload))),
             _ => self.close_frame(&payload).map(|()| None),
         }
     }

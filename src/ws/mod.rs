@@ -65,7 +65,7 @@ pub mod server;
 pub mod sha1;
 pub mod utf8;
 
-pub use connection::{Message, Options, Violation, WebSocket, WsEvent};
+pub use connection::{Message, Options, Violation, WebSocket, WebSocketEvent};
 
 use std::fs::File;
 use std::io;
