@@ -1,5 +1,6 @@
 //! The book in `docs/src/` (an mdBook) checked without mdBook: every relative link and image
-//! points at a file that exists, every `{{#include}}` names a file that exists and an anchor
+//! points at a file that exists (and a link to `page.md#heading` at a heading of that page),
+//! every `{{#include}}` names a file that exists and an anchor
 //! that file defines, every chapter is listed in `SUMMARY.md`, and nothing points outside the
 //! repository. The README, a reader's first page, gets the same link check.
 //!
@@ -74,8 +75,21 @@ fn check_page(page: &Path, name: &str, text: &str, found: &mut Vec<String>) {
             continue;
         }
         let file = strip_fragment(&target);
-        if !file.is_empty() && !dir.join(file).exists() {
+        let path = if file.is_empty() {
+            page.to_path_buf()
+        } else {
+            dir.join(file)
+        };
+        if !path.exists() {
             found.push(format!("{name}: link to {target}, which does not exist"));
+        } else if let Some((_, fragment)) = target.split_once('#') {
+            let is_markdown = path.extension().is_some_and(|e| e == "md");
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            if is_markdown && !heading_ids(&text).iter().any(|id| id == fragment) {
+                found.push(format!(
+                    "{name}: link to {target}, which names no heading there"
+                ));
+            }
         }
     }
     for (file, anchor) in includes(text) {
@@ -99,7 +113,49 @@ fn check_page(page: &Path, name: &str, text: &str, found: &mut Vec<String>) {
 }
 
 fn is_external(target: &str) -> bool {
-    target.starts_with('#') || target.contains("://") || target.starts_with("mailto:")
+    target.contains("://") || target.starts_with("mailto:")
+}
+
+/// The ids mdBook (and, for these headings, GitHub) gives a page's headings: lowercased, spaces
+/// made hyphens, punctuation dropped, a repeated id numbered (`-1`, `-2`).
+fn heading_ids(text: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        let Some(heading) = line.strip_prefix('#') else {
+            continue;
+        };
+        if fenced {
+            continue;
+        }
+        let heading = heading.trim_start_matches('#').trim();
+        let mut id = String::new();
+        for c in heading.chars() {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                id.extend(c.to_lowercase());
+            } else if c.is_whitespace() {
+                id.push('-');
+            }
+        }
+        let repeats = ids
+            .iter()
+            .filter(|seen| {
+                **seen == id
+                    || seen
+                        .rsplit_once('-')
+                        .is_some_and(|(base, n)| base == id && n.parse::<u32>().is_ok())
+            })
+            .count();
+        if repeats > 0 {
+            id = format!("{id}-{repeats}");
+        }
+        ids.push(id);
+    }
+    ids
 }
 
 fn strip_fragment(target: &str) -> &str {
@@ -211,7 +267,7 @@ fn the_checker_finds_each_kind_of_fault() {
         "// ANCHOR: program\nfn main() {}\n// ANCHOR_END: program\n",
     );
     write("src/SUMMARY.md", "# Summary\n\n- [One](one.md)\n");
-    let good = "# One\n\n[two](one.md#x) ![pic](pic.svg) `[not](a-link.md)`\n\n\
+    let good = "# One\n\n## The `write()` call · 写\n\n[two](one.md#the-write-call--写) [self](#one) ![pic](pic.svg) `[not](a-link.md)`\n\n\
                 ```rust\n{{#include ../prog.rs:program}}\nlet v = x[..](y);\n```\n\
                 shown, not included: \\{{#include ../nowhere.rs}}\n";
     write("src/one.md", good);
@@ -220,7 +276,7 @@ fn the_checker_finds_each_kind_of_fault() {
 
     write(
         "src/one.md",
-        "# One\n\n[gone](gone.md) ![gone](gone.svg)\n\n[ref]: missing.md\n\n\
+        "# One\n\n[gone](gone.md) ![gone](gone.svg) [nowhere](#two)\n\n[ref]: missing.md\n\n\
          ```rust\n{{#include ../prog.rs:nothing}}\n{{#include ../nowhere.rs}}\n```\n\
          see shared/notes\n",
     );
@@ -235,11 +291,12 @@ fn the_checker_finds_each_kind_of_fault() {
         "{{#include ../nowhere.rs}}: no such file",
         "one.md: mentions shared/",
         "two.md: not listed in SUMMARY.md",
+        "one.md: link to #two, which names no heading there",
     ] {
         assert!(
             found.iter().any(|p| p.contains(expected)),
             "expected a problem containing {expected:?}, found {found:#?}"
         );
     }
-    assert_eq!(found.len(), 7, "{found:#?}");
+    assert_eq!(found.len(), 8, "{found:#?}");
 }
