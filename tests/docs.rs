@@ -1,8 +1,7 @@
 //! The book in `docs/src/` (an mdBook) checked without mdBook: every relative link and image
 //! points at a file that exists (and a link to `page.md#heading` at a heading of that page),
-//! every `{{#include}}` names a file that exists and an anchor
-//! that file defines, every chapter is listed in `SUMMARY.md`, and nothing points outside the
-//! repository. The README, a reader's first page, gets the same link check.
+//! every `{{#include}}` names a file that exists and an anchor that file defines, every
+//! chapter is listed in `SUMMARY.md`, and nothing points outside the repository. The README, a reader's first page, gets the same link check.
 //!
 //! `mdbook build docs` (run by `.ci/run`) fails on a broken include too; this test needs
 //! nothing but Rust, so `cargo test` catches it on any machine.
