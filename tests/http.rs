@@ -441,6 +441,61 @@ fn heads_past_the_limits_get_431() {
     assert_eq!(client.reply().status, 200);
 }
 
+/// The server's resident memory, from `/proc/PID/status`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server runs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+#[test]
+fn empty_lines_before_a_request_are_not_kept_and_count_toward_the_head_bound() {
+    // A bound far beyond what 3 s of loopback can carry: the peer goes on as long as it likes.
+    let (patient, port) = server(&["--max-header-bytes", "1000000000000"]);
+    let before = rss_kib(patient.pid());
+    let mut client = Client::connect(port);
+    let mut stream = client.stream.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let crlfs = b"\r\n".repeat(32 * 1024);
+        let start = std::time::Instant::now();
+        let mut sent = 0usize;
+        while start.elapsed() < Duration::from_secs(3) {
+            stream.write_all(&crlfs).expect("the server reads on");
+            sent += crlfs.len();
+        }
+        sent
+    });
+    let mut most = before;
+    while !writer.is_finished() {
+        most = most.max(rss_kib(patient.pid()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = writer.join().unwrap();
+    // Dropped as they come, they cost one read's buffer, however many there are; 4 MiB is a
+    // margin, not an estimate.
+    assert!(
+        most - before < 4 * 1024,
+        "VmRSS went from {before} KiB to {most} KiB while a peer sent {sent} bytes of CRLFs"
+    );
+    // And the request after them is served.
+    assert_eq!(client.send(GET).reply().status, 200);
+
+    // With the default bound, 16 KiB of them are a head too large: 431, and the connection
+    // closed.
+    let (mut server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    client.send(&b"\r\n".repeat(8 * 1024 + 1));
+    assert_eq!(
+        client.take_line().as_deref(),
+        Some("HTTP/1.1 431 Request Header Fields Too Large")
+    );
+    while client.more() {}
+    server.wait_err(|l| l.starts_with("[http] clientError ") && l.ends_with(" 431 head too large"));
+}
+
 #[test]
 fn a_body_past_the_maximum_is_413_on_the_head() {
     let (_server, port) = server(&["--max-body-bytes", "10"]);

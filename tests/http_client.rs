@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{read_request, run, Running, DEADLINE};
+use common::{dripping, read_request, run, Running, DEADLINE};
 use netnotes::http::agent::Agent;
 use netnotes::http::client::{request, ClientError, ClientRequestEvent, RequestOptions};
 use std::io::{Read, Write};
@@ -336,6 +336,25 @@ fn a_silent_server_is_a_hang_up_after_the_timeout_and_a_stalled_body_is_aborted(
         "{:?}",
         done.err
     );
+}
+
+#[test]
+fn the_timeout_is_for_the_whole_head_interim_ones_included() {
+    let every = Duration::from_millis(50);
+    let endless_102 = dripping(b"", b"HTTP/1.1 102 Processing\r\n\r\n", every);
+    let trickling = dripping(b"HTTP/1.1 200 OK\r\n", b"X-Drip: 1\r\n", every);
+    for port in [endless_102, trickling] {
+        let start = Instant::now();
+        let done = client(port, &["--timeout", "300"]);
+        let took = start.elapsed();
+        assert_eq!(done.err, ["Error: socket hang up"], "{done:?}");
+        assert_eq!(done.status.code(), Some(1));
+        // Each read has bytes within 50 ms; only a deadline for the whole head ends it.
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_secs(5),
+            "cut off after {took:?}, with a 300 ms timeout"
+        );
+    }
 }
 
 #[test]

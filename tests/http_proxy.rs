@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{read_request, Running, DEADLINE};
+use common::{dripping, read_request, Running, DEADLINE};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::mpsc::{self, Receiver};
@@ -157,6 +157,31 @@ fn a_close_delimited_answer_is_chunked_for_1_1_and_until_close_for_1_0() {
     assert!(head.contains("Connection: close"), "{head}");
     assert!(!head.contains("Transfer-Encoding"), "{head}");
     assert_eq!(body, "abcde", "decoded, and ended by the close");
+}
+
+#[test]
+fn an_upstream_whose_head_never_ends_is_504_at_the_timeout() {
+    let (_proxy, port) = proxy(&["--upstream-timeout", "300"]);
+    let every = Duration::from_millis(50);
+    let endless_102 = dripping(b"", b"HTTP/1.1 102 Processing\r\n\r\n", every);
+    let trickling = dripping(b"HTTP/1.1 200 OK\r\n", b"X-Drip: 1\r\n", every);
+    for upstream in [endless_102, trickling] {
+        let start = Instant::now();
+        let got = exchange(
+            port,
+            format!(
+                "GET http://127.0.0.1:{upstream}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        let took = start.elapsed();
+        assert!(got.starts_with("HTTP/1.1 504 Gateway Timeout\r\n"), "{got}");
+        // Each read has bytes within 50 ms; only a deadline for the whole head ends it.
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_secs(5),
+            "cut off after {took:?}, with a 300 ms timeout"
+        );
+    }
 }
 
 #[test]

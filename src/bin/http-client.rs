@@ -41,7 +41,7 @@ fn command() -> Command {
         .flag("header", Kind::List, None, "'NAME: VALUE'", "a header field to send, in order")
         .alias('H')
         .flag("data", Kind::Text, None, "BODY", "request body (sent with Content-Length)")
-        .flag("timeout", Kind::Count, Some("120000"), "MS", "how long one read may wait")
+        .flag("timeout", Kind::Count, Some("120000"), "MS", "time for the response head, then for each read of the body")
         .flag("repeat", Kind::Count, None, "N", "send N requests through one Agent, print the pool's figures")
         .flag("concurrency", Kind::Count, Some("1"), "C", "with --repeat: requests in flight at once")
         .flag("max-sockets", Kind::Count, Some("5"), "S", "the Agent's maxSockets per host:port (the book's 5)")

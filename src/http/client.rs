@@ -55,25 +55,29 @@
 //!
 //! A `101` answer is `Upgrade`, any answer to `CONNECT` is `Connect`: both hand over the
 //! connection ([`Upgraded`]), which leaves the pool. A response that breaks the protocol is
-//! an error worded as Node words it ([`ClientError`]); every read waits at most the timeout
-//! ([`DEFAULT_TIMEOUT`]), so nothing hangs.
+//! an error worded as Node words it ([`ClientError`]). Nothing hangs: the response's heads
+//! (interim `1xx` ones included) must all come within the timeout ([`DEFAULT_TIMEOUT`]), and
+//! then each read of the body waits at most as long.
 
 use super::agent::{Agent, Connection, Lease};
 use super::message::{
-    find_response_head, headers_object, parse_response_head, push_chunk, raw_headers, request_head,
-    BodyDecoder, HeadScan, HeaderValue, ParseError, ResponseFraming, ResponseHead, LAST_CHUNK,
-    MAX_HEADERS, MAX_HEADER_BYTES,
+    headers_object, parse_response_head, push_chunk, raw_headers, request_head, BodyDecoder,
+    HeadFinder, HeaderValue, ParseError, ResponseFraming, ResponseHead, LAST_CHUNK, MAX_HEADERS,
+    MAX_HEADER_BYTES,
 };
+use super::reader::{self, HeadError};
 use crate::error::NodeError;
+use crate::tcp::Inbox;
 use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use std::fmt;
 use std::io::{self, ErrorKind, Read};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// How long one read waits for the server: 120 s, Node's old default socket timeout (and
-/// `server.timeout` before Node 13), which the book's readers met.
+/// How long the server has for the response head, and then for each read of the body: 120 s,
+/// Node's old default socket timeout (and `server.timeout` before Node 13), which the book's
+/// readers met.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The most request bytes kept to resend when a reused connection turns out closed. A
@@ -90,8 +94,8 @@ pub enum ClientError {
     Io(NodeError),
     /// The server closed the connection before a whole response head: `socket hang up`.
     HangUp,
-    /// The server said nothing for the whole timeout, before a response head (Node: the
-    /// `timeout` event, then `req.destroy()`): also `socket hang up`.
+    /// The response head did not come within the timeout (Node: the `timeout` event, then
+    /// `req.destroy()`): also `socket hang up`.
     Timeout,
     /// The response was cut short — closed, reset or silent in the middle of the body:
     /// `aborted`.
@@ -162,7 +166,8 @@ pub struct RequestOptions {
     /// `agent`: the pool to take the connection from; `None` is Node's `agent: false`, a
     /// connection of its own, closed after the response (and `Connection: close` sent).
     pub agent: Option<Agent>,
-    /// How long one read waits (Node's `timeout` option, then `destroy()`).
+    /// How long the response head may take, interim `1xx` heads included, and then each read
+    /// of the body (Node's `timeout` option, then `destroy()`).
     pub timeout: Duration,
     /// How long opening a connection may take (`None`: the kernel's limit, about 2 min).
     pub connect_timeout: Option<Duration>,
@@ -285,9 +290,12 @@ pub struct ClientRequest {
     /// What was sent, kept while the request may still be retried on a fresh connection.
     replay: Option<Vec<u8>>,
     retried: bool,
-    inbox: Vec<u8>,
+    inbox: Inbox,
     /// Whether any response byte has arrived: after one, no retry.
     answered: bool,
+    /// When the response head (interim 1xx heads included) must have come: set by the first
+    /// wait for it after the request last sent something.
+    head_deadline: Option<Instant>,
 }
 
 /// `http.request(options)`: takes a connection (from the agent, which may make the request
@@ -320,8 +328,9 @@ pub fn request(options: RequestOptions) -> Result<ClientRequest, ClientError> {
         head_sent: false,
         ended: false,
         retried: false,
-        inbox: Vec::new(),
+        inbox: Inbox::default(),
         answered: false,
+        head_deadline: None,
     };
     req.announce_socket();
     Ok(req)
@@ -470,6 +479,8 @@ impl ClientRequest {
         if wire.is_empty() {
             return Ok(());
         }
+        // The server's answer is awaited anew from here (after `100 Continue`, say).
+        self.head_deadline = None;
         if let Some(replay) = &mut self.replay {
             if replay.len() + wire.len() <= MAX_REPLAY_BYTES {
                 replay.extend_from_slice(&wire);
@@ -511,7 +522,8 @@ impl ClientRequest {
             .reconnect(&o.host, o.port, o.connect_timeout)
             .map_err(ClientError::Connect)?;
         self.lease = Some(lease);
-        self.inbox.clear();
+        self.inbox = Inbox::default();
+        self.head_deadline = None;
         self.announce_socket();
         self.socket_event = None; // the caller already had its 'socket'; the trace shows this one
         self.lease()?
@@ -544,7 +556,7 @@ impl ClientRequest {
             let upgraded = Upgraded {
                 head,
                 stream: lease.detach().into_stream(),
-                rest: std::mem::take(&mut self.inbox),
+                rest: self.inbox.take(),
             };
             return Ok(if event == "upgrade" {
                 ClientRequestEvent::Upgrade(upgraded)
@@ -569,7 +581,6 @@ impl ClientRequest {
             body: BodyDecoder::new(framing),
             lease: Some(lease),
             inbox: std::mem::take(&mut self.inbox),
-            at: 0,
             timeout: self.options.timeout,
             trace,
         };
@@ -579,41 +590,46 @@ impl ClientRequest {
         Ok(ClientRequestEvent::Response(Box::new(res)))
     }
 
-    /// Reads until the inbox holds a whole response head, and parses it.
+    /// Reads the next response head, interim or final, and parses it. The timeout is for
+    /// the whole of the answer's heads, however they come (a byte at a time, or an endless
+    /// series of `102 Processing`), not for each read.
     fn read_head(&mut self) -> Result<ResponseHead, ClientError> {
-        let mut resume = 0;
         loop {
-            match find_response_head(&self.inbox, resume, MAX_HEADER_BYTES) {
-                Ok(HeadScan::Complete { start, end }) => {
-                    let head = parse_response_head(&self.inbox[start..end], MAX_HEADERS)
-                        .map_err(ClientError::Parse)?;
-                    self.inbox.drain(..end);
-                    return Ok(head);
-                }
-                Ok(HeadScan::Incomplete { resume: next }) => resume = next,
-                Err(e) => return Err(self.fail(ClientError::Parse(e))),
-            }
             let timeout = self.options.timeout;
-            let read = match self.lease.as_mut() {
-                Some(lease) => lease.connection().read_into(&mut self.inbox, Some(timeout)),
-                None => return Err(ClientError::HangUp),
+            let deadline = *self
+                .head_deadline
+                .get_or_insert_with(|| Instant::now() + timeout);
+            let Some(lease) = self.lease.as_mut() else {
+                return Err(ClientError::HangUp);
             };
-            match read {
-                Ok(0) if self.inbox.is_empty() && self.can_retry() => {
-                    self.retry()?;
-                    resume = 0;
-                }
-                Ok(0) => return Err(self.fail(ClientError::HangUp)),
-                Ok(_) => self.answered = true,
-                Err(e) if is_timeout(&e) => {
+            let answered = &mut self.answered;
+            let read = |buf: &mut Vec<u8>, wait| {
+                let n = lease.connection().read_into(buf, Some(wait))?;
+                *answered |= n > 0;
+                Ok(n)
+            };
+            let finder = HeadFinder::response(MAX_HEADER_BYTES);
+            let parse = |head: &[u8]| parse_response_head(head, MAX_HEADERS);
+            let error = match reader::read_head(&mut self.inbox, finder, deadline, read, parse) {
+                Ok(head) => return Ok(head),
+                Err(error) => error,
+            };
+            match error {
+                HeadError::Parse(e) => return Err(self.fail(ClientError::Parse(e))),
+                HeadError::Io(e) if is_timeout(&e) => {
                     self.options.trace.emit("timeout", None, format_args!(""));
                     return Err(self.fail(ClientError::Timeout));
                 }
-                Err(_) if self.inbox.is_empty() && self.can_retry() => {
-                    self.retry()?;
-                    resume = 0;
+                // The reused connection was closed by the server before it read the request.
+                HeadError::Closed | HeadError::Io(_)
+                    if self.inbox.available().is_empty() && self.can_retry() =>
+                {
+                    self.retry()?
                 }
-                Err(e) => return Err(self.fail(ClientError::Io(NodeError::syscall("read", &e)))),
+                HeadError::Closed => return Err(self.fail(ClientError::HangUp)),
+                HeadError::Io(e) => {
+                    return Err(self.fail(ClientError::Io(NodeError::syscall("read", &e))))
+                }
             }
         }
     }
@@ -635,9 +651,7 @@ pub struct IncomingMessage {
     body: BodyDecoder,
     keep_alive: bool,
     lease: Option<Lease>,
-    inbox: Vec<u8>,
-    /// How much of `inbox` has been used.
-    at: usize,
+    inbox: Inbox,
     timeout: Duration,
     trace: Trace,
 }
@@ -693,7 +707,7 @@ impl IncomingMessage {
     /// call).
     fn piece(&mut self, max: usize) -> Result<Option<Vec<u8>>, ClientError> {
         while !self.body.is_done() {
-            if self.at == self.inbox.len() {
+            if self.inbox.available().is_empty() {
                 if self.read()? == 0 {
                     // The server closed: the end of a close-delimited body, else a cut one.
                     if !self.body.closed() {
@@ -703,13 +717,13 @@ impl IncomingMessage {
                 }
                 continue;
             }
-            let available = &self.inbox[self.at..];
+            let available = self.inbox.available();
             let (used, data) = self
                 .body
                 .decode(available, max)
                 .map_err(ClientError::Parse)?;
             let piece = available[data].to_vec();
-            self.at += used;
+            self.inbox.consume(used);
             if self.body.is_done() {
                 self.finish();
             }
@@ -727,13 +741,12 @@ impl IncomingMessage {
     }
 
     fn read(&mut self) -> Result<usize, ClientError> {
-        self.inbox.drain(..self.at);
-        self.at = 0;
         let timeout = self.timeout;
         let Some(lease) = self.lease.as_mut() else {
             return Err(ClientError::Aborted);
         };
-        match lease.connection().read_into(&mut self.inbox, Some(timeout)) {
+        let read = |buf: &mut Vec<u8>| lease.connection().read_into(buf, Some(timeout));
+        match self.inbox.fill_with(read) {
             Ok(n) => Ok(n),
             Err(e) => {
                 if is_timeout(&e) {
@@ -754,14 +767,13 @@ impl IncomingMessage {
     /// request — keep-alive, and nothing after the body (bytes there would be a broken
     /// server's, and would be read as the next response).
     fn finish(&mut self) {
-        let clean = self.at == self.inbox.len();
+        let clean = self.inbox.available().is_empty();
         if let Some(lease) = self.lease.take() {
             if self.keep_alive && clean {
                 lease.release();
             }
         }
-        self.inbox = Vec::new();
-        self.at = 0;
+        self.inbox = Inbox::default();
     }
 }
 

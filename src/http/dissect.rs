@@ -1,8 +1,9 @@
 //! The wire view of HTTP: what each chunk of bytes on an HTTP connection means — the head line
 //! by line, the framing decision, each chunk's size line — found by the very functions the
-//! server and client parse with ([`find_head`], [`parse_request_head`], [`RequestHead::framing`](super::message::RequestHead::framing),
-//! [`BodyDecoder`], and their response twins), run a second time on the same bytes. The view
-//! explains what they decided; it decides nothing itself.
+//! server and client parse with ([`HeadFinder`], [`parse_request_head`],
+//! [`RequestHead::framing`](super::message::RequestHead::framing), [`BodyDecoder`], and their
+//! response twins), run a second time on the same bytes. The view explains what they decided;
+//! it decides nothing itself.
 //!
 //! ```text
 //!   request line: method POST, target /echo, version HTTP/1.1
@@ -25,8 +26,8 @@
 //! `ws::dissect::pair` does); plain [`pair`] shows the bytes after a `101` as bytes only.
 
 use super::message::{
-    find_head, find_response_head, parse_request_head, parse_response_head, BodyDecoder, HeadScan,
-    ParseError, RequestHead, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES,
+    parse_request_head, parse_response_head, BodyDecoder, Found, HeadFinder, ParseError,
+    RequestHead, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use crate::wire::{Dissector, Side};
 use std::collections::VecDeque;
@@ -84,7 +85,7 @@ enum Kind {
 /// Where a stream is.
 enum State {
     /// Collecting a head.
-    Head { buf: Vec<u8>, resume: usize },
+    Head { buf: Vec<u8>, finder: HeadFinder },
     /// In a body.
     Body(Box<BodyDecoder>),
     /// The connection left HTTP for the protocol of an [`Upgrade`].
@@ -120,43 +121,49 @@ impl Messages {
     ) -> Messages {
         Messages {
             kind,
-            state: Messages::next_head(),
+            state: Messages::next_head(kind),
             methods,
             upgrade,
         }
     }
 
-    fn next_head() -> State {
+    /// Waiting for the next head of `kind`.
+    fn next_head(kind: Kind) -> State {
         State::Head {
             buf: Vec::new(),
-            resume: 0,
+            finder: match kind {
+                Kind::Requests => HeadFinder::request(MAX_HEADER_BYTES),
+                Kind::Responses => HeadFinder::response(MAX_HEADER_BYTES),
+            },
         }
     }
 
     /// Consumes what it can of `input`; returns how much.
     fn step(&mut self, input: &[u8], lines: &mut Vec<String>) -> usize {
         match &mut self.state {
-            State::Head { buf, resume } => {
+            State::Head { buf, finder } => {
+                // The head reader's rules: empty lines before the start line are dropped (not
+                // kept) and count toward the bound.
                 let before = buf.len();
                 buf.extend_from_slice(input);
-                let scan = match self.kind {
-                    Kind::Requests => find_head(buf, *resume, MAX_HEADER_BYTES),
-                    Kind::Responses => find_response_head(buf, *resume, MAX_HEADER_BYTES),
-                };
-                match scan {
-                    Ok(HeadScan::Incomplete { resume: next }) => {
-                        *resume = next;
-                        input.len()
+                let mut dropped = 0;
+                loop {
+                    match finder.find(&buf[dropped..]) {
+                        Ok(Found::EmptyLines(n)) => dropped += n,
+                        Ok(Found::NotYet) => {
+                            buf.drain(..dropped);
+                            return input.len();
+                        }
+                        Ok(Found::Head(end)) => {
+                            let head = buf[dropped..dropped + end].to_vec();
+                            self.state = match self.kind {
+                                Kind::Requests => self.request(&head, lines),
+                                Kind::Responses => self.response(&head, lines),
+                            };
+                            return dropped + end - before;
+                        }
+                        Err(e) => return self.give_up(e, lines, input.len()),
                     }
-                    Ok(HeadScan::Complete { start, end }) => {
-                        let head = buf[start..end].to_vec();
-                        self.state = match self.kind {
-                            Kind::Requests => self.request(&head, lines),
-                            Kind::Responses => self.response(&head, lines),
-                        };
-                        end - before
-                    }
-                    Err(e) => self.give_up(e, lines, input.len()),
                 }
             }
             State::Body(body) => match body.decode(input, usize::MAX) {
@@ -164,7 +171,7 @@ impl Messages {
                     explain(body, data.len(), lines);
                     if body.is_done() {
                         lines.push("end of body".into());
-                        self.state = Messages::next_head();
+                        self.state = Messages::next_head(self.kind);
                     }
                     used
                 }
@@ -221,7 +228,7 @@ impl Messages {
                 return State::Switched(upgrade.sent_by_client());
             }
         }
-        body_state(framing.into(), lines)
+        body_state(self.kind, framing.into(), lines)
     }
 
     /// A response head: its lines, then what comes after it.
@@ -255,7 +262,7 @@ impl Messages {
         }
         if (100..200).contains(&head.status) {
             lines.push("no body: an interim answer; the final one follows".into());
-            return Messages::next_head();
+            return Messages::next_head(self.kind);
         }
         let method = self.methods_queue().pop_front().unwrap_or("GET");
         match head.framing(method) {
@@ -265,9 +272,9 @@ impl Messages {
             }
             Ok(ResponseFraming::None) if method == "HEAD" => {
                 lines.push("no body: HEAD".into());
-                Messages::next_head()
+                Messages::next_head(self.kind)
             }
-            Ok(framing) => body_state(framing, lines),
+            Ok(framing) => body_state(self.kind, framing, lines),
             Err(e) => {
                 self.give_up(e, lines, 0);
                 State::Raw
@@ -318,7 +325,7 @@ fn explain(body: &mut BodyDecoder, data: usize, lines: &mut Vec<String>) {
 }
 
 /// Says how the body is framed, and the state to read it in.
-fn body_state(framing: ResponseFraming, lines: &mut Vec<String>) -> State {
+fn body_state(kind: Kind, framing: ResponseFraming, lines: &mut Vec<String>) -> State {
     lines.push(match framing {
         ResponseFraming::None | ResponseFraming::Length(0) => "no body".into(),
         ResponseFraming::Length(n) => format!("body: Content-Length {n}"),
@@ -327,7 +334,7 @@ fn body_state(framing: ResponseFraming, lines: &mut Vec<String>) -> State {
     });
     let body = BodyDecoder::new(framing);
     if body.is_done() {
-        Messages::next_head()
+        Messages::next_head(kind)
     } else {
         State::Body(Box::new(body))
     }
@@ -443,5 +450,28 @@ mod tests {
             ["not valid HTTP: unknown method (answered 400)"]
         );
         assert!(responses.feed(b"more").is_empty());
+    }
+
+    #[test]
+    fn empty_lines_before_a_head_are_not_kept_and_count_toward_the_bound() {
+        let methods = Arc::new(Mutex::new(VecDeque::new()));
+        let mut requests = Messages::new(Kind::Requests, methods, None);
+        let mut lines = Vec::new();
+        for _ in 0..8 {
+            lines.extend(requests.feed(&b"\r\n".repeat(1000)));
+            let State::Head { buf, .. } = &requests.state else {
+                panic!("left the head: {lines:?}")
+            };
+            assert!(buf.is_empty(), "kept {} bytes of empty lines", buf.len());
+        }
+        assert!(lines.is_empty(), "{lines:?}");
+        lines.extend(requests.feed(&b"\r\n".repeat(1000)));
+        assert_eq!(lines, ["not valid HTTP: head too large (answered 431)"]);
+        let (mut requests, _) = pair(Side::Server);
+        let lines = requests.feed(b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(
+            lines[0],
+            "request line: method GET, target /, version HTTP/1.1"
+        );
     }
 }

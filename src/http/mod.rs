@@ -5,7 +5,8 @@
 //!
 //! - 什么是HTTP — HTTP/1.1 is text messages over a TCP connection: a request, then a response,
 //!   then maybe the next request on the same connection (keep-alive);
-//! - HTTP报文 (messages): [`message`], pure functions over bytes;
+//! - HTTP报文 (messages): [`message`], pure functions over bytes, and [`reader`], the one
+//!   place a head is read off a connection;
 //! - HTTP模块 (the http module): [`server`], a TCP server whose connections carry messages;
 //! - HTTP请求 (the request): [`request`], Node's `req`;
 //! - HTTP响应 (the response): [`response`], Node's `res`;
@@ -29,6 +30,7 @@ pub mod client;
 pub mod dissect;
 pub mod message;
 pub mod proxy;
+pub mod reader;
 pub mod request;
 pub mod response;
 pub mod server;

@@ -55,9 +55,10 @@
 //! loop, and the loop's body writes to the socket (`socket.write(b"hello")` answers `data`).
 
 use super::message::{
-    find_head, parse_request_head, reason_phrase, Expectation, Framing, HeadScan, ParseError,
-    RequestHead, MAX_HEADERS, MAX_HEADER_BYTES,
+    parse_request_head, reason_phrase, Expectation, Framing, HeadFinder, ParseError, RequestHead,
+    MAX_HEADERS, MAX_HEADER_BYTES,
 };
+use super::reader::{self, HeadError};
 use super::request::{BodyError, Request};
 use super::response::Response;
 use crate::error::NodeError;
@@ -467,30 +468,21 @@ fn reject<H: Handler>(shared: &Shared<H>, socket: &Socket, rejection: Rejection)
 /// sending, so that the client gets to read the answer (see `Socket::shutdown_and_drain`).
 const LINGER: Duration = Duration::from_secs(2);
 
-/// Reads until `inbox` holds a whole head, and parses it. `Ok(None)`: the client closed.
+/// Reads the request head (within the head bound, whole by `deadline`), and parses it.
+/// `Ok(None)`: the client closed, or its connection failed.
 fn read_head(
     socket: &Socket,
     inbox: &mut Inbox,
     deadline: Instant,
     limits: &Limits,
 ) -> Result<Option<RequestHead>, Rejection> {
-    let mut resume = 0;
-    loop {
-        match find_head(inbox.available(), resume, limits.max_header_bytes) {
-            Ok(HeadScan::Complete { start, end }) => {
-                let head = parse_request_head(&inbox.available()[start..end], limits.max_headers)
-                    .map_err(Rejection::Parse)?;
-                inbox.consume(end);
-                return Ok(Some(head));
-            }
-            Ok(HeadScan::Incomplete { resume: next }) => resume = next,
-            Err(e) => return Err(Rejection::Parse(e)),
-        }
-        match inbox.fill(socket, deadline) {
-            Ok(0) => return Ok(None),
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) => return Err(Rejection::Timeout),
-            Err(_) => return Ok(None),
-        }
+    let finder = HeadFinder::request(limits.max_header_bytes);
+    let read = |buf: &mut Vec<u8>, wait| socket.read_into(buf, Some(wait));
+    let parse = |head: &[u8]| parse_request_head(head, limits.max_headers);
+    match reader::read_head(inbox, finder, deadline, read, parse) {
+        Ok(head) => Ok(Some(head)),
+        Err(HeadError::Parse(e)) => Err(Rejection::Parse(e)),
+        Err(HeadError::Io(e)) if is_timeout(&e) => Err(Rejection::Timeout),
+        Err(HeadError::Closed | HeadError::Io(_)) => Ok(None),
     }
 }

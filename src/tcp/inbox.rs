@@ -73,6 +73,16 @@ impl Inbox {
         }
     }
 
+    /// Reads more with `read`, which appends to the bytes it is given: for a connection that
+    /// is not a [`Socket`] (the HTTP client's pooled one), or a caller that sets its own wait.
+    pub fn fill_with(
+        &mut self,
+        read: impl FnOnce(&mut Vec<u8>) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        self.compact();
+        read(&mut self.bytes)
+    }
+
     /// Reads more from the socket, waiting until `deadline` at most. `Ok(0)`: the peer closed.
     pub fn fill(&mut self, socket: &Socket, deadline: Instant) -> io::Result<usize> {
         let wait = deadline.saturating_duration_since(Instant::now());

@@ -20,9 +20,8 @@ use super::connection::{Options, WebSocket};
 use super::frame::Role;
 use super::handshake::{accept_key, has_token, new_client_key};
 use crate::error::NodeError;
-use crate::http::message::{
-    find_response_head, parse_response_head, HeadScan, ParseError, MAX_HEADERS, MAX_HEADER_BYTES,
-};
+use crate::http::message::{parse_response_head, HeadFinder, MAX_HEADERS, MAX_HEADER_BYTES};
+use crate::http::reader::{self, HeadError};
 use crate::tcp::{Inbox, Socket};
 use crate::trace::Trace;
 use std::fmt;
@@ -166,31 +165,21 @@ pub fn connect(
     ))
 }
 
-/// Reads the server's answer head (with the parser the HTTP client uses): its status and
-/// fields.
+/// Reads the server's answer head (with the head reader and parser the HTTP client uses),
+/// all of it within [`HANDSHAKE_TIMEOUT`]: its status and fields.
 fn read_answer(
     socket: &Socket,
     inbox: &mut Inbox,
 ) -> Result<(u16, Vec<(String, String)>), ClientError> {
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
-    let parse_error = |e: ParseError| ClientError::Handshake(format!("Parse Error: {e}"));
-    let mut resume = 0;
-    loop {
-        match find_response_head(inbox.available(), resume, MAX_HEADER_BYTES) {
-            Ok(HeadScan::Complete { start, end }) => {
-                let head = parse_response_head(&inbox.available()[start..end], MAX_HEADERS)
-                    .map_err(parse_error)?;
-                inbox.consume(end);
-                return Ok((head.status, head.fields));
-            }
-            Ok(HeadScan::Incomplete { resume: next }) => resume = next,
-            Err(e) => return Err(parse_error(e)),
-        }
-        match inbox.fill(socket, deadline) {
-            Ok(0) => return Err(ClientError::Handshake("socket hang up".into())),
-            Ok(_) => {}
-            Err(e) => return Err(ClientError::Net(NodeError::syscall("read", &e))),
-        }
+    let read = |buf: &mut Vec<u8>, wait| socket.read_into(buf, Some(wait));
+    let finder = HeadFinder::response(MAX_HEADER_BYTES);
+    let parse = |head: &[u8]| parse_response_head(head, MAX_HEADERS);
+    match reader::read_head(inbox, finder, deadline, read, parse) {
+        Ok(head) => Ok((head.status, head.fields)),
+        Err(HeadError::Parse(e)) => Err(ClientError::Handshake(format!("Parse Error: {e}"))),
+        Err(HeadError::Closed) => Err(ClientError::Handshake("socket hang up".into())),
+        Err(HeadError::Io(e)) => Err(ClientError::Net(NodeError::syscall("read", &e))),
     }
 }
 

@@ -249,3 +249,24 @@ pub fn read_request(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
         Some(buf)
     }
 }
+
+/// A server for one request that never finishes answering: it sends `first`, then `piece`
+/// every `every`, until the client goes away (or [`DEADLINE`]). An endless series of interim
+/// heads (`102 Processing`), or a head that trickles in a field at a time. Returns its port.
+pub fn dripping(first: &'static [u8], piece: &'static [u8], every: Duration) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        use std::io::Write;
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        read_request(&mut stream);
+        let start = Instant::now();
+        let _ = stream.write_all(first);
+        while start.elapsed() < DEADLINE && stream.write_all(piece).is_ok() {
+            thread::sleep(every);
+        }
+    });
+    port
+}

@@ -458,6 +458,91 @@ pub fn find_response_head(
     scan_to_empty_line(buf, start, from, max_bytes)
 }
 
+/// Finds one head in bytes that arrive piece by piece and are used up as they go (a
+/// connection's inbox): [`find_head`] or [`find_response_head`], resumed where it stopped,
+/// with the empty lines a peer may send before the start line (RFC 9112 §2.2) dropped as
+/// they come — never kept, never looked at twice — and counted toward the head's bound, so a
+/// peer that sends nothing but CRLFs reaches [`ParseError::HeadTooLarge`] like one that
+/// sends a long head.
+///
+/// ```
+/// use netnotes::http::message::{Found, HeadFinder};
+/// let mut finder = HeadFinder::request(16384);
+/// assert_eq!(finder.find(b"\r\n\r\nGET / HTTP/1.1\r\n"), Ok(Found::EmptyLines(4)));
+/// assert_eq!(finder.find(b"GET / HTTP/1.1\r\n"), Ok(Found::NotYet));
+/// assert_eq!(finder.find(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"), Ok(Found::Head(27)));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct HeadFinder {
+    response: bool,
+    max_bytes: usize,
+    /// Bytes of empty lines dropped so far.
+    skipped: usize,
+    /// Where the next scan may start.
+    resume: usize,
+}
+
+/// What [`HeadFinder::find`] found at the start of the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// This many bytes of empty lines: drop them, then look again.
+    EmptyLines(usize),
+    /// The start of a head, not yet its end: read more, then look again.
+    NotYet,
+    /// A whole head, its final empty line included, ending here.
+    Head(usize),
+}
+
+impl HeadFinder {
+    /// A finder for a request head of at most `max_bytes`, empty lines before it included.
+    pub fn request(max_bytes: usize) -> HeadFinder {
+        HeadFinder {
+            response: false,
+            max_bytes,
+            skipped: 0,
+            resume: 0,
+        }
+    }
+
+    /// A finder for a response head of at most `max_bytes`, empty lines before it included.
+    pub fn response(max_bytes: usize) -> HeadFinder {
+        HeadFinder {
+            response: true,
+            ..HeadFinder::request(max_bytes)
+        }
+    }
+
+    /// Looks at `buf`, the bytes not used yet, which hold what the last call was shown (less
+    /// the empty lines it reported) and maybe more.
+    pub fn find(&mut self, buf: &[u8]) -> Result<Found, ParseError> {
+        let mut blank = 0;
+        while buf[blank..].starts_with(b"\r\n") {
+            blank += 2;
+        }
+        if blank > 0 {
+            self.skipped += blank;
+            if self.skipped > self.max_bytes {
+                return Err(ParseError::HeadTooLarge);
+            }
+            self.resume = self.resume.saturating_sub(blank);
+            return Ok(Found::EmptyLines(blank));
+        }
+        let max_bytes = self.max_bytes - self.skipped;
+        let scan = if self.response {
+            find_response_head(buf, self.resume, max_bytes)?
+        } else {
+            find_head(buf, self.resume, max_bytes)?
+        };
+        Ok(match scan {
+            HeadScan::Incomplete { resume } => {
+                self.resume = resume;
+                Found::NotYet
+            }
+            HeadScan::Complete { end, .. } => Found::Head(end),
+        })
+    }
+}
+
 /// Parses a complete response head (as [`find_response_head`] delimits it).
 ///
 /// `status-line = HTTP-version SP status-code SP [ reason-phrase ]` (RFC 9112 §4); like Node,
@@ -806,5 +891,60 @@ pub(super) mod tests {
         assert!(!keep(b"HTTP/1.1 200 OK\r\nConnection: x, Close\r\n\r\n"));
         assert!(!keep(b"HTTP/1.0 200 OK\r\n\r\n"));
         assert!(keep(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n"));
+    }
+
+    /// Feeds `wire` to a finder `piece` bytes at a time, as a connection's inbox would hold
+    /// them: what it found, and the most bytes it was ever shown at once.
+    fn find_in_pieces(
+        mut finder: HeadFinder,
+        wire: &[u8],
+        piece: usize,
+    ) -> (Result<usize, ParseError>, usize) {
+        let (mut inbox, mut at, mut most) = (Vec::new(), 0, 0);
+        loop {
+            most = most.max(inbox.len());
+            match finder.find(&inbox) {
+                Ok(Found::EmptyLines(n)) => drop(inbox.drain(..n)),
+                Ok(Found::Head(end)) => return (Ok(end), most),
+                Ok(Found::NotYet) if at < wire.len() => {
+                    let end = (at + piece).min(wire.len());
+                    inbox.extend_from_slice(&wire[at..end]);
+                    at = end;
+                }
+                Ok(Found::NotYet) => panic!("no head in {wire:?}"),
+                Err(e) => return (Err(e), most),
+            }
+        }
+    }
+
+    #[test]
+    fn empty_lines_are_dropped_as_they_come_and_count_toward_the_bound() {
+        let head = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        let mut wire = b"\r\n".repeat(100);
+        wire.extend_from_slice(head);
+        for piece in [1, 2, 3, 7, wire.len()] {
+            let (found, most) = find_in_pieces(HeadFinder::request(MAX_HEADER_BYTES), &wire, piece);
+            assert_eq!(found, Ok(head.len()), "piece {piece}");
+            assert!(
+                most <= piece + head.len(),
+                "piece {piece}: held {most} bytes"
+            );
+        }
+        // The bound counts them: 200 bytes of empty lines and a 27-byte head fit in 227.
+        let bound = |max| find_in_pieces(HeadFinder::request(max), &wire, 5).0;
+        assert_eq!(bound(227), Ok(head.len()));
+        assert_eq!(bound(226), Err(ParseError::HeadTooLarge));
+        assert_eq!(bound(199), Err(ParseError::HeadTooLarge));
+        // Nothing but empty lines, for ever: refused once they pass the bound, having held
+        // no more than one piece at a time.
+        let endless = b"\r\n".repeat(MAX_HEADER_BYTES);
+        let (found, most) = find_in_pieces(HeadFinder::request(MAX_HEADER_BYTES), &endless, 1000);
+        assert_eq!((found, most), (Err(ParseError::HeadTooLarge), 1000));
+        let mut response = b"\r\n".repeat(3);
+        response.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
+        let (found, _) = find_in_pieces(HeadFinder::response(MAX_HEADER_BYTES), &response, 1);
+        assert_eq!(found, Ok(19));
+        let (found, _) = find_in_pieces(HeadFinder::response(MAX_HEADER_BYTES), b"\r\nx", 1);
+        assert_eq!(found, Err(ParseError::ExpectedHttp));
     }
 }

@@ -19,7 +19,9 @@
 //!   rejects bare line feeds and heads over [`MAX_HEADER_BYTES`] as soon as they show;
 //!   [`parse_request_head`] turns a complete head into a [`RequestHead`], or says which rule the
 //!   bytes broke ([`ParseError`]); for the client, [`find_response_head`] and
-//!   [`parse_response_head`] into a [`ResponseHead`]. One field parser serves both directions;
+//!   [`parse_response_head`] into a [`ResponseHead`]. One field parser serves both directions.
+//!   [`HeadFinder`] runs them on bytes that arrive piece by piece, dropping the empty lines
+//!   before a head as they come (the head reader, [`super::reader`], is built on it);
 //! - `framing.rs`, how long the body is: [`RequestHead::framing`] and
 //!   [`ResponseHead::framing`] (RFC 9112 §6.3, `Content-Length` and `Transfer-Encoding`), and
 //!   what `Expect` asks for;
@@ -47,8 +49,9 @@ pub use framing::{
     bodiless, bodiless_status, parse_content_length, Expectation, Framing, ResponseFraming,
 };
 pub use head::{
-    find_head, find_response_head, is_tchar, parse_request_head, parse_response_head, HeadScan,
-    RequestHead, ResponseHead, Version, MAX_HEADERS, MAX_HEADER_BYTES, METHODS,
+    find_head, find_response_head, is_tchar, parse_request_head, parse_response_head, Found,
+    HeadFinder, HeadScan, RequestHead, ResponseHead, Version, MAX_HEADERS, MAX_HEADER_BYTES,
+    METHODS,
 };
 pub use headers::{headers_json, headers_object, raw_headers, HeaderValue};
 pub use write::{http_date, push_chunk, reason_phrase, request_head, status_head, LAST_CHUNK};
