@@ -4,7 +4,7 @@
 //! `getaddrinfo`; std's [`ToSocketAddrs`] does the same. The contract's rules:
 //!
 //! - an IPv6 literal works with or without brackets (`::1` or `[::1]`);
-//! - a client tries every address a name resolves to, in order (see `tcp::Socket::connect`);
+//! - a client tries every address a name resolves to, in order (see `tcp::connect_stream`);
 //! - a lookup that finds nothing is `getaddrinfo ENOTFOUND HOST`.
 
 use crate::error::NodeError;

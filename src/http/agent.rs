@@ -54,7 +54,7 @@
 
 use crate::addr;
 use crate::error::NodeError;
-use crate::tcp::{READ_SIZE, SEND_TIMEOUT};
+use crate::tcp::{self, READ_SIZE, SEND_TIMEOUT};
 use crate::trace::Trace;
 use crate::wire::{self, Direction, Side, Tap};
 use std::collections::{BTreeMap, VecDeque};
@@ -87,8 +87,9 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// `net.connect({ host, port })`: resolves `host` and tries each address in order; the
-    /// first that accepts wins. Each attempt waits at most `timeout` (`None`: the kernel's).
+    /// `net.connect({ host, port })`, as [`tcp::connect_stream`] does it: each resolved
+    /// address in order, each attempt waiting at most `timeout` (`None`: the kernel's), the
+    /// first that accepts wins. Writes then wait at most [`SEND_TIMEOUT`].
     ///
     /// Fails as Node words it: `getaddrinfo ENOTFOUND host`, or the last address's
     /// `connect ECONNREFUSED 127.0.0.1:1337`.
@@ -97,25 +98,16 @@ impl Connection {
         port: u16,
         timeout: Option<Duration>,
     ) -> Result<Connection, NodeError> {
-        let mut failure = NodeError::lookup(host);
-        for remote in addr::resolve(host, port)? {
-            let attempt = match timeout {
-                Some(t) => TcpStream::connect_timeout(&remote, t),
-                None => TcpStream::connect(remote),
-            };
-            match attempt.and_then(|s| s.set_write_timeout(Some(SEND_TIMEOUT)).map(|_| s)) {
-                Ok(stream) => {
-                    return Ok(Connection {
-                        stream,
-                        remote,
-                        read_wait: None,
-                        tap: wire::tap(remote, Side::Client),
-                    })
-                }
-                Err(err) => failure = NodeError::at("connect", &err, remote),
-            }
-        }
-        Err(failure)
+        let (stream, remote) = tcp::connect_stream(host, port, timeout)?;
+        stream
+            .set_write_timeout(Some(SEND_TIMEOUT))
+            .map_err(|e| NodeError::syscall("connect", &e))?;
+        Ok(Connection {
+            stream,
+            remote,
+            read_wait: None,
+            tap: wire::tap(remote, Side::Client),
+        })
     }
 
     /// The server's address (`socket.remoteAddress`).

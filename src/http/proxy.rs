@@ -46,9 +46,7 @@ use super::message::{reason_phrase, Framing, RequestHead};
 use super::request::Request;
 use super::response::Response;
 use super::server::Handler;
-use crate::addr;
-use crate::error::NodeError;
-use crate::tcp::{Socket, READ_SIZE, SEND_TIMEOUT};
+use crate::tcp::{self, Socket, READ_SIZE, SEND_TIMEOUT};
 use crate::trace::Trace;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -335,8 +333,8 @@ impl Handler for Proxy {
         let Some((host, port)) = connect_target(&head.target) else {
             return answer(&socket, 400);
         };
-        let upstream = match open(&host, port, self.upstream_timeout) {
-            Ok(stream) => stream,
+        let upstream = match tcp::connect_stream(&host, port, Some(self.upstream_timeout)) {
+            Ok((stream, _)) => stream,
             Err(e) => {
                 let status = if e.code() == "ETIMEDOUT" { 504 } else { 502 };
                 self.trace
@@ -360,18 +358,6 @@ impl Handler for Proxy {
             format_args!("{host}:{port} closed, {up} bytes up, {down} bytes down"),
         );
     }
-}
-
-/// Opens a tunnel's upstream: each resolved address in turn, each attempt bounded.
-fn open(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, NodeError> {
-    let mut failure = NodeError::lookup(host);
-    for remote in addr::resolve(host, port)? {
-        match TcpStream::connect_timeout(&remote, timeout) {
-            Ok(stream) => return Ok(stream),
-            Err(e) => failure = NodeError::at("connect", &e, remote),
-        }
-    }
-    Err(failure)
 }
 
 /// Copies bytes both ways until both directions have ended; each FIN is passed on as a

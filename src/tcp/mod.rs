@@ -28,4 +28,4 @@ pub mod socket;
 
 pub use inbox::Inbox;
 pub use server::{CloseHandle, ExitAfter, Server, ServerEvent, ServerOptions};
-pub use socket::{Socket, SocketEvent, HIGH_WATER_MARK, READ_SIZE, SEND_TIMEOUT};
+pub use socket::{connect_stream, Socket, SocketEvent, HIGH_WATER_MARK, READ_SIZE, SEND_TIMEOUT};

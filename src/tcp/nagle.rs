@@ -81,8 +81,7 @@
 //! The client uses a plain [`TcpStream`]: one `write()` per piece, no queue, so what the
 //! kernel sees is exactly the write pattern under test.
 
-use super::socket::{Socket, SocketEvent};
-use crate::addr;
+use super::socket::{connect_stream, Socket, SocketEvent};
 use crate::error::{node_address, NodeError};
 use crate::timeout::is_timeout;
 use crate::trace::Trace;
@@ -533,8 +532,7 @@ pub fn serve_connection(mut socket: Socket) {
 /// Runs both experiments, both modes, against the server at `host`:`port`; `trace` shows
 /// each connection (`[tcp] connect 127.0.0.1:8124`).
 pub fn run(host: &str, port: u16, config: &Config, trace: Trace) -> Result<Report, Error> {
-    let addrs = addr::resolve(host, port)?;
-    let connect = |nodelay| Client::connect(host, &addrs, nodelay, config.timeout, trace);
+    let connect = |nodelay| Client::connect(host, port, nodelay, config.timeout, trace);
     // Each experiment on a connection of its own, closed (dropped) as soon as it is done.
     let mut client = connect(false)?;
     let server = client.peer;
@@ -563,42 +561,34 @@ struct Client {
 }
 
 impl Client {
-    /// Connects to the first address that accepts (as `net.connect` tries them in order),
-    /// sets the mode, and warms the connection up.
+    /// Connects as `net.connect` does (the first address that accepts, each attempt waiting
+    /// at most `timeout`), sets the mode, and warms the connection up.
     fn connect(
         host: &str,
-        addrs: &[SocketAddr],
+        port: u16,
         nodelay: bool,
         timeout: Duration,
         trace: Trace,
     ) -> Result<Client, Error> {
-        let mut failure = NodeError::lookup(host);
-        for &addr in addrs {
-            match TcpStream::connect_timeout(&addr, timeout) {
-                Ok(stream) => {
-                    trace.emit("connect", Some(addr), format_args!(""));
-                    let setup = |stream: &TcpStream| {
-                        stream.set_nodelay(nodelay)?;
-                        stream.set_read_timeout(Some(timeout))
-                    };
-                    setup(&stream).map_err(|e| NodeError::syscall("connect", &e))?;
-                    let mut client = Client {
-                        stream,
-                        peer: addr,
-                        nodelay,
-                        timeout,
-                        epoch: Instant::now(),
-                    };
-                    for _ in 0..WARMUPS {
-                        client.write(WARMUP)?;
-                        client.read_reply()?;
-                    }
-                    return Ok(client);
-                }
-                Err(err) => failure = NodeError::at("connect", &err, addr),
-            }
+        let (stream, addr) = connect_stream(host, port, Some(timeout))?;
+        trace.emit("connect", Some(addr), format_args!(""));
+        let setup = |stream: &TcpStream| {
+            stream.set_nodelay(nodelay)?;
+            stream.set_read_timeout(Some(timeout))
+        };
+        setup(&stream).map_err(|e| NodeError::syscall("connect", &e))?;
+        let mut client = Client {
+            stream,
+            peer: addr,
+            nodelay,
+            timeout,
+            epoch: Instant::now(),
+        };
+        for _ in 0..WARMUPS {
+            client.write(WARMUP)?;
+            client.read_reply()?;
         }
-        Err(Error::Io(failure))
+        Ok(client)
     }
 
     /// `rounds` write-write-read rounds.

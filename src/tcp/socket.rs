@@ -163,17 +163,9 @@ impl Socket {
     /// Fails with `getaddrinfo ENOTFOUND host` if the name does not resolve, or with the last
     /// address's `connect ...` error if none accepted (`connect ECONNREFUSED 127.0.0.1:8124`).
     pub fn connect(host: &str, port: u16, trace: Trace) -> Result<Socket, NodeError> {
-        let mut failure = NodeError::lookup(host);
-        for addr in addr::resolve(host, port)? {
-            match TcpStream::connect(addr) {
-                Ok(stream) => {
-                    trace.emit("connect", Some(addr), format_args!(""));
-                    return Ok(Socket::new(stream, addr, trace, false, None));
-                }
-                Err(err) => failure = NodeError::at("connect", &err, addr),
-            }
-        }
-        Err(failure)
+        let (stream, addr) = connect_stream(host, port, None)?;
+        trace.emit("connect", Some(addr), format_args!(""));
+        Ok(Socket::new(stream, addr, trace, false, None))
     }
 
     /// Wraps an accepted stream (see `tcp::Server`).
@@ -621,6 +613,43 @@ impl Drop for Socket {
     }
 }
 
+/// `net.connect`'s way to a name, for every client that connects (a [`Socket`], the HTTP
+/// agent's connections, the proxy's tunnels): resolves `host`, then tries each address in
+/// the resolver's order, each attempt waiting at most `timeout` (`None`: the kernel's limit,
+/// about two minutes). The first address that accepts wins: the stream and that address.
+///
+/// Fails as Node words it: `getaddrinfo ENOTFOUND host` if the name does not resolve;
+/// otherwise the error of the last address tried (`connect ECONNREFUSED 127.0.0.1:8124`).
+pub fn connect_stream(
+    host: &str,
+    port: u16,
+    timeout: Option<Duration>,
+) -> Result<(TcpStream, SocketAddr), NodeError> {
+    first_to_accept(host, &addr::resolve(host, port)?, timeout)
+}
+
+/// Tries each of `host`'s addresses in order; the first that accepts wins, else the last
+/// one's error.
+fn first_to_accept(
+    host: &str,
+    addrs: &[SocketAddr],
+    timeout: Option<Duration>,
+) -> Result<(TcpStream, SocketAddr), NodeError> {
+    // Only an empty list leaves this: it reads as a name that did not resolve.
+    let mut failure = NodeError::lookup(host);
+    for &addr in addrs {
+        let attempt = match timeout {
+            Some(t) => TcpStream::connect_timeout(&addr, t),
+            None => TcpStream::connect(addr),
+        };
+        match attempt {
+            Ok(stream) => return Ok((stream, addr)),
+            Err(err) => failure = NodeError::at("connect", &err, addr),
+        }
+    }
+    Err(failure)
+}
+
 /// Whether a socket timeout already set is as good as the one wanted: the same, or within a
 /// millisecond. Linux keeps `SO_RCVTIMEO` and `SO_SNDTIMEO` in clock ticks (1 to 10 ms), so a
 /// smaller change would change nothing but cost a system call — and an HTTP server that
@@ -629,5 +658,52 @@ fn close_enough(wanted: Option<Duration>, set: Option<Duration>) -> bool {
     match (wanted, set) {
         (Some(wanted), Some(set)) => wanted.abs_diff(set) <= Duration::from_millis(1),
         (wanted, set) => wanted == set,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A port on 127.0.0.1 where nothing listens (bound, then closed).
+    fn closed_port() -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
+
+    #[test]
+    fn the_first_address_that_accepts_wins() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap();
+        let refused = SocketAddr::from(([127, 0, 0, 1], closed_port()));
+        let (_stream, addr) = first_to_accept("h", &[refused, open], None).unwrap();
+        assert_eq!(addr, open);
+    }
+
+    #[test]
+    fn when_every_address_refuses_the_last_one_tried_is_named() {
+        let port = closed_port();
+        // The whole of 127.0.0.0/8 is loopback on Linux: two addresses, both refusing.
+        let addrs = [([127, 0, 0, 1], port).into(), ([127, 0, 0, 2], port).into()];
+        let err = first_to_accept("h", &addrs, Some(Duration::from_secs(5))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("connect ECONNREFUSED 127.0.0.2:{port}")
+        );
+        let err = connect_stream("127.0.0.1", port, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("connect ECONNREFUSED 127.0.0.1:{port}")
+        );
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_enotfound() {
+        let err = connect_stream("no-such-host.invalid", 80, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "getaddrinfo ENOTFOUND no-such-host.invalid"
+        );
     }
 }
