@@ -384,16 +384,43 @@ fn bad_requests_get_400_and_a_closed_connection_and_a_client_error_event() {
     }
 }
 
-#[test]
-fn a_broken_chunked_body_is_answered_with_400_after_the_response() {
-    let (_server, port) = server(&[]);
+/// Sends `request` from one thread while reading everything the server sends until it closes,
+/// from another; returns the status lines among what came.
+fn status_lines_in_answer_to(port: u16, request: Vec<u8>) -> Vec<String> {
     let mut client = Client::connect(port);
-    client.send(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
-    assert_eq!(client.reply().status, 200); // the hello handler answered before reading it
-    assert_eq!(
-        client.take_line().as_deref(),
-        Some("HTTP/1.1 400 Bad Request")
-    );
+    let mut writer = client.stream.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        let _ = writer.write_all(&request); // the server may close before it has read it all
+    });
+    while client.more() {}
+    sender.join().unwrap();
+    let wire = String::from_utf8_lossy(&client.buf).into_owned();
+    wire.split("\r\n")
+        .filter(|line| line.starts_with("HTTP/1.1 "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_body_that_fails_after_the_response_closes_the_connection_with_no_second_status() {
+    let (mut server, port) = server(&[]);
+    // The hello handler answers without reading the body; the server finds it broken when
+    // it discards it, after the 200 has gone: it closes, and says nothing more.
+    let broken = b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_vec();
+    assert_eq!(status_lines_in_answer_to(port, broken), ["HTTP/1.1 200 OK"]);
+    server.wait_err(|l| {
+        l.starts_with("[http] clientError ") && l.ends_with(" 400 invalid chunk size line")
+    });
+    // The same for a chunked body past the 1 MiB maximum.
+    let mut large = b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..20 {
+        large.extend_from_slice(b"10000\r\n");
+        large.extend(std::iter::repeat_n(b'x', 0x10000));
+        large.extend_from_slice(b"\r\n");
+    }
+    large.extend_from_slice(b"0\r\n\r\n");
+    assert_eq!(status_lines_in_answer_to(port, large), ["HTTP/1.1 200 OK"]);
+    server.wait_err(|l| l.starts_with("[http] clientError ") && l.ends_with(" 413 body too large"));
 }
 
 #[test]
@@ -719,4 +746,26 @@ fn connect_and_upgrade_hand_over_the_socket_and_the_early_bytes() {
     assert_eq!(client.reply().body, b"plain");
     client.send(b"GET / HTTP/1.1\r\nHost: t\r\nUpgrade: decline\r\nConnection: Upgrade\r\n\r\n");
     assert_eq!(client.reply().body, b"plain");
+}
+
+#[test]
+fn framing_is_checked_before_any_upgrade_or_tunnel() {
+    let port = tunnel_server();
+    let both = "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n";
+    for request in [
+        format!("GET /chat HTTP/1.1\r\nHost: t\r\nUpgrade: echo\r\nConnection: Upgrade\r\n{both}\r\nhello"),
+        format!("CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n{both}\r\nhello"),
+        "GET /chat HTTP/1.1\r\nHost: t\r\nUpgrade: echo\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n".to_string(),
+    ] {
+        let mut client = Client::connect(port);
+        client.send(request.as_bytes());
+        assert_eq!(
+            client.take_line().as_deref(),
+            Some("HTTP/1.1 400 Bad Request"),
+            "{request}"
+        );
+        while client.more() {}
+        let rest = String::from_utf8_lossy(&client.buf).into_owned();
+        assert!(!rest.contains("HTTP/1.1 "), "handed over anyway: {rest}");
+    }
 }

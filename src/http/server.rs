@@ -163,8 +163,10 @@ pub trait Handler: Send + Sync + 'static {
     }
 
     /// `clientError`: the client sent something that is not acceptable HTTP, or sent it too
-    /// slowly. Default, as Node's: answer `HTTP/1.1 {status} {reason}` with
-    /// `Connection: close` if no response has started; the server then closes the connection.
+    /// slowly, and no response has started (after one, the server closes the connection with
+    /// nothing more: one response per request). Default, as Node's: answer
+    /// `HTTP/1.1 {status} {reason}` with `Connection: close`; the server then closes the
+    /// connection.
     fn client_error(&self, status: u16, socket: &Socket) {
         let answer = format!(
             "HTTP/1.1 {status} {}\r\nConnection: close\r\n\r\n",
@@ -308,7 +310,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
                 Ok(0) => return, // closed before a byte, or between requests: quietly
                 Ok(_) => {}
                 Err(e) if first && is_timeout(&e) => {
-                    return reject(shared, &socket, Rejection::Timeout);
+                    return reject(shared, &socket, Rejection::Timeout, false);
                 }
                 Err(_) => return,
             }
@@ -324,10 +326,18 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         ) {
             Ok(Some(head)) => head,
             Ok(None) => return, // the client closed in the middle of a head
-            Err(error) => return reject(shared, &socket, error),
+            Err(error) => return reject(shared, &socket, error, false),
         };
 
-        // 3. The events that take the connection away from HTTP.
+        // 3. How the body is delimited (RFC 9112 §6.3), checked for every request, before any
+        // hand-over: an upgrade or a tunnel must not start on a message that could be read
+        // two ways (its body bytes would become the other protocol's).
+        let framing = match head.framing() {
+            Ok(framing) => framing,
+            Err(e) => return reject(shared, &socket, Rejection::Parse(e), false),
+        };
+
+        // 4. The events that take the connection away from HTTP.
         if head.method == "CONNECT" {
             if shared.handler.wants_connect(&head) {
                 trace.emit("connect", Some(peer), format_args!("{}", head.target));
@@ -342,15 +352,12 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             let rest = inbox.take();
             return shared.handler.upgrade(head, socket, rest);
         }
-        let framing = match head.framing() {
-            Ok(Framing::Length(n)) if n > limits.max_body_bytes => {
-                return reject(shared, &socket, Rejection::Parse(ParseError::BodyTooLarge))
-            }
-            Ok(framing) => framing,
-            Err(e) => return reject(shared, &socket, Rejection::Parse(e)),
-        };
+        if matches!(framing, Framing::Length(n) if n > limits.max_body_bytes) {
+            let too_large = Rejection::Parse(ParseError::BodyTooLarge);
+            return reject(shared, &socket, too_large, false);
+        }
 
-        // 4. 'request' (or 'checkContinue'), then whatever the handler left of the body.
+        // 5. 'request' (or 'checkContinue'), then whatever the handler left of the body.
         let last = shared.begun.count();
         let expectation = head.expectation();
         let keep_alive = head.keep_alive() && !last;
@@ -396,7 +403,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         match after {
             After::Next => first = false,
             After::Close => return,
-            After::Answer(error) => return reject(shared, &socket, error),
+            After::Reject(error) => return reject(shared, &socket, error, res.headers_sent()),
         }
     }
 }
@@ -407,40 +414,39 @@ enum After {
     Next,
     /// Close it.
     Close,
-    /// Answer with an error, then close it.
-    Answer(Rejection),
+    /// The body broke a rule or a limit: `clientError`, then close it.
+    Reject(Rejection),
 }
 
 /// Ends the response and reads what the handler left of the body.
 ///
-/// A body that failed while the handler read it ends the connection: answered if the response
-/// has not started, else cut short (no last chunk), so the client can tell it is incomplete.
+/// A body that fails, while the handler reads it or after, ends the connection as a
+/// `clientError`: answered with its status if no response has started; else with nothing
+/// more (one response per request: a second status line would be read as the answer to the
+/// client's next request), the response cut short if it was not finished, so the client can
+/// tell it is incomplete.
 fn finish(req: &mut Request<'_>, res: &mut Response<'_>) -> After {
-    let after_body_error = |error| match error {
-        BodyError::Parse(e) => After::Answer(Rejection::Parse(e)),
-        BodyError::Timeout => After::Answer(Rejection::Timeout),
-        BodyError::Aborted | BodyError::Io(_) => After::Close,
+    let error = match req.body_error() {
+        Some(error) => error,
+        None if res.destroyed() => return After::Close,
+        None => {
+            let answered = res.end(b"").is_ok();
+            match req.discard() {
+                Ok(()) if answered && res.keep_alive() => return After::Next,
+                Ok(()) => return After::Close,
+                Err(error) => error,
+            }
+        }
     };
-    if let Some(error) = req.body_error() {
-        return if res.headers_sent() {
-            After::Close
-        } else {
-            after_body_error(error)
-        };
-    }
-    if res.destroyed() {
-        return After::Close;
-    }
-    let answered = res.end(b"").is_ok();
-    match req.discard() {
-        Ok(()) if answered && res.keep_alive() => After::Next,
-        Ok(()) => After::Close,
-        Err(error) => after_body_error(error),
+    match error {
+        BodyError::Parse(e) => After::Reject(Rejection::Parse(e)),
+        BodyError::Timeout => After::Reject(Rejection::Timeout),
+        BodyError::Aborted | BodyError::Io(_) => After::Close,
     }
 }
 
-/// Why the server refuses what a client sent: the connection is answered with an error and
-/// closed.
+/// Why the server refuses what a client sent: the connection is answered with an error (if
+/// no response has started) and closed.
 #[derive(Debug, Clone, Copy)]
 enum Rejection {
     /// The bytes broke a rule of HTTP, or a limit.
@@ -449,8 +455,9 @@ enum Rejection {
     Timeout,
 }
 
-/// Node's `clientError`: traced, answered by the handler, and the connection closed.
-fn reject<H: Handler>(shared: &Shared<H>, socket: &Socket, rejection: Rejection) {
+/// Node's `clientError`: traced, answered by the handler unless a response has started
+/// (`responded`), and the connection closed.
+fn reject<H: Handler>(shared: &Shared<H>, socket: &Socket, rejection: Rejection, responded: bool) {
     let (status, why) = match rejection {
         Rejection::Parse(e) => (e.status(), e.to_string()),
         Rejection::Timeout => (408, "request timeout".to_string()),
@@ -460,7 +467,9 @@ fn reject<H: Handler>(shared: &Shared<H>, socket: &Socket, rejection: Rejection)
         Some(socket.remote_address()),
         format_args!("{status} {why}"),
     );
-    shared.handler.client_error(status, socket);
+    if !responded {
+        shared.handler.client_error(status, socket);
+    }
     socket.shutdown_and_drain(LINGER);
 }
 
