@@ -225,15 +225,7 @@ fn an_unreachable_upstream_is_502_a_silent_one_504_a_bad_request_400() {
     assert!(got.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{got}");
     let got = exchange(port, b"garbage\r\n\r\n");
     assert!(got.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{got}");
-    // Pointed at itself it cannot loop: the request goes on in origin form, which the proxy
-    // refuses. A request that already carries our Via (a chain of proxies that loops) is 508.
-    let got = exchange(
-        port,
-        format!("GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .as_bytes(),
-    );
-    assert!(got.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{got}");
-    assert!(got.contains("\r\nVia: 1.1 netnotes\r\n"), "{got}");
+    // A request that already carries our Via (a chain of proxies that loops) is 508.
     let got = exchange(
         port,
         b"GET http://127.0.0.1:1/ HTTP/1.1\r\nHost: x\r\nVia: 1.1 other, 1.1 netnotes\r\nConnection: close\r\n\r\n",
@@ -387,4 +379,225 @@ fn a_bodiless_answer_s_content_length_is_checked_before_it_is_passed_on() {
     assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
     assert!(got.contains("\r\nContent-Length: 5\r\n"), "{got}");
     assert!(got.ends_with("\r\n\r\n"), "no body: {got:?}");
+}
+
+/// How many threads and open descriptors a process has now.
+fn threads_and_fds(pid: u32) -> (usize, usize) {
+    let count = |dir: &str| {
+        std::fs::read_dir(format!("/proc/{pid}/{dir}"))
+            .expect("the proxy runs")
+            .count()
+    };
+    (count("task"), count("fd"))
+}
+
+/// Waits (bounded) until the process has at most `threads` threads and `fds` descriptors,
+/// and returns what it had last.
+fn settles_to(pid: u32, threads: usize, fds: usize) -> (usize, usize) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let now = threads_and_fds(pid);
+        if (now.0 <= threads && now.1 <= fds) || Instant::now() > deadline {
+            return now;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_target_that_reaches_the_proxy_itself_is_508_however_it_is_spelled() {
+    let (mut proxy, port) = proxy(&[]);
+    for host in [
+        "127.0.0.1",
+        "localhost",
+        "LocalHost",
+        "127.1",
+        "2130706433",
+        "0.0.0.0",
+        "[::ffff:127.0.0.1]",
+    ] {
+        let got = exchange(
+            port,
+            format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+        );
+        assert!(
+            got.starts_with("HTTP/1.1 508 Loop Detected\r\n"),
+            "CONNECT {host}: {got}"
+        );
+        let got = exchange(
+            port,
+            format!("GET http://{host}:{port}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert!(
+            got.starts_with("HTTP/1.1 508 Loop Detected\r\n"),
+            "GET {host}: {got}"
+        );
+        let unbracketed = host.trim_matches(['[', ']']);
+        for _ in 0..2 {
+            let line = proxy.wait_err(|l| l.starts_with("[http] upstream 508 "));
+            assert!(
+                line.starts_with(&format!(
+                    "[http] upstream 508 {unbracketed}:{port} is this proxy ("
+                )),
+                "{line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn two_hundred_self_connects_in_one_write_cost_no_thread_or_descriptor() {
+    let (proxy, port) = proxy(&["--quiet"]);
+    let pid = proxy.pid();
+    let before = threads_and_fds(pid);
+    let chain = format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: x\r\n\r\n").repeat(200);
+    let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    client.write_all(chain.as_bytes()).unwrap();
+    // The first CONNECT is refused and the connection closed; before this change it opened a
+    // tunnel to the proxy itself, which read the next CONNECT, and so on, 200 deep.
+    client
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = client.read_to_end(&mut answer);
+    let during = threads_and_fds(pid);
+    let answer = String::from_utf8_lossy(&answer);
+    // A parked thread and the client's descriptor may linger for a moment.
+    let after = settles_to(pid, before.0 + 2, before.1 + 2);
+    assert!(
+        during.0 <= before.0 + 4 && during.1 <= before.1 + 4,
+        "threads, descriptors: {before:?} before, {during:?} with the client connected"
+    );
+    assert!(
+        after.0 <= before.0 + 2 && after.1 <= before.1 + 2,
+        "threads, descriptors: {before:?} before, {after:?} after"
+    );
+    assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 508 Loop Detected\r\n"),
+        "{answer}"
+    );
+}
+
+/// Opens a tunnel through the proxy to `target` and returns the client's end.
+fn tunnel_to(proxy: u16, target: u16) -> (TcpStream, String) {
+    let mut client = TcpStream::connect(("127.0.0.1", proxy)).unwrap();
+    client.set_read_timeout(Some(DEADLINE)).unwrap();
+    client
+        .write_all(format!("CONNECT 127.0.0.1:{target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).unwrap_or(0) == 1 {
+        head.push(byte[0]);
+    }
+    (client, String::from_utf8_lossy(&head).into_owned())
+}
+
+/// Reads one answer with a `Content-Length` body from a kept-alive connection.
+fn answer_on(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            stream.read(&mut byte).unwrap(),
+            1,
+            "closed in a head: {head:?}"
+        );
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let length: usize = head
+        .to_ascii_lowercase()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("content-length: ")
+                .map(|v| v.parse().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    head + &String::from_utf8_lossy(&body)
+}
+
+#[test]
+fn tunnels_and_upstream_connections_count_against_max_connections() {
+    let (mut proxy, port) = proxy(&["--max-connections", "3"]);
+    // A tunnel: its client's connection and its upstream, two places of three.
+    let (mut first, head) = tunnel_to(port, echo());
+    assert_eq!(head, "HTTP/1.1 200 Connection Established\r\n\r\n");
+    // A second client takes the third place; whatever it asks the proxy to open would be a
+    // fourth: a pooled upstream connection, then a tunnel.
+    let (up, _) = upstream(Some(b"HTTP/1.1 204 No Content\r\n\r\n"));
+    let mut second = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    second.set_read_timeout(Some(DEADLINE)).unwrap();
+    second
+        .write_all(format!("GET http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .unwrap();
+    let got = answer_on(&mut second);
+    assert!(
+        got.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{got}"
+    );
+    assert!(got.ends_with("--max-connections reached\n"), "{got}");
+    let echo = echo();
+    second
+        .write_all(format!("CONNECT 127.0.0.1:{echo} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .unwrap();
+    let got = answer_on(&mut second);
+    assert!(
+        got.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{got}"
+    );
+    proxy.wait_err(|l| l == "[http] upstream 503 --max-connections reached");
+    // The tunnel ends and the second client leaves: their places are free again (each is
+    // given back just after the connection's last trace line, so for a moment a new client
+    // may still be dropped or answered 503: retried, within a deadline).
+    first.shutdown(Shutdown::Write).unwrap();
+    let _ = first.read_to_end(&mut Vec::new());
+    drop((first, second));
+    proxy.wait_err(|l| l.starts_with("[http] tunnel ") && l.contains(" closed, "));
+    let deadline = Instant::now() + DEADLINE;
+    let got = loop {
+        let got = exchange(
+            port,
+            format!("GET http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        if got.starts_with("HTTP/1.1 204 ") || Instant::now() > deadline {
+            break got;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert!(got.starts_with("HTTP/1.1 204 No Content\r\n"), "{got}");
+}
+
+#[test]
+fn a_tunnel_with_no_byte_either_way_for_the_tunnel_timeout_is_closed() {
+    let timeout = Duration::from_millis(300);
+    let (mut proxy, port) = proxy(&["--tunnel-timeout", "300"]);
+    let echo = echo();
+    let (mut client, head) = tunnel_to(port, echo);
+    assert_eq!(head, "HTTP/1.1 200 Connection Established\r\n\r\n");
+    // Bytes every 100 ms keep it open past the timeout.
+    let started = Instant::now();
+    while started.elapsed() < timeout * 2 {
+        client.write_all(b"ping").unwrap();
+        let mut back = [0u8; 4];
+        client.read_exact(&mut back).unwrap();
+        thread::sleep(Duration::from_millis(100));
+    }
+    // Then silence: closed after the timeout, not before.
+    let quiet = Instant::now();
+    let mut rest = Vec::new();
+    let _ = client.read_to_end(&mut rest);
+    let closed = quiet.elapsed();
+    assert!(
+        closed >= timeout - Duration::from_millis(100) && closed < timeout + Duration::from_secs(3),
+        "closed after {closed:?} of silence; the timeout is {timeout:?}"
+    );
+    proxy.wait_err(|l| {
+        l == format!("[http] tunnel 127.0.0.1:{echo} timeout: no byte either way for 300 ms")
+    });
 }

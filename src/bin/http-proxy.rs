@@ -25,7 +25,7 @@
 
 use netnotes::cli::{self, Command, Kind};
 use netnotes::http::agent::Agent;
-use netnotes::http::proxy::Proxy;
+use netnotes::http::proxy::{Proxy, ProxyOptions};
 use netnotes::http::{self, Server, ServerOptions};
 use netnotes::trace::Trace;
 use std::time::Duration;
@@ -42,6 +42,13 @@ fn command() -> Command {
         Some("30000"),
         "MS",
         "silence from an upstream before 504",
+    )
+    .flag(
+        "tunnel-timeout",
+        Kind::Count,
+        Some("300000"),
+        "MS",
+        "a CONNECT tunnel with no byte either way for MS is closed",
     )
     .flag(
         "max-sockets",
@@ -75,7 +82,12 @@ fn main() {
         exit_after: args.number("exit-after"),
         ..ServerOptions::new(trace)
     };
-    let upstream_timeout = Duration::from_millis(args.number("upstream-timeout").unwrap_or(30_000));
+    let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));
+    let proxy_options = ProxyOptions {
+        upstream_timeout: millis("upstream-timeout"),
+        tunnel_timeout: millis("tunnel-timeout"),
+        ..ProxyOptions::new(trace)
+    };
     let agent = Agent::with_trace(count("max-sockets"), trace);
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
@@ -83,6 +95,7 @@ fn main() {
     let local = server.local_address();
     let host = netnotes::addr::url_host(&local);
     println!("Proxy listening at http://{host}:{}/", local.port());
-    server.run_handler(Proxy::new(agent, upstream_timeout, trace));
+    let proxy = Proxy::new(&server, agent, proxy_options);
+    server.run_handler(proxy);
 }
 // ANCHOR_END: program

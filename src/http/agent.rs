@@ -54,7 +54,7 @@
 
 use crate::addr;
 use crate::error::NodeError;
-use crate::tcp::{self, READ_SIZE, SEND_TIMEOUT};
+use crate::tcp::{self, Place, Places, READ_SIZE, SEND_TIMEOUT};
 use crate::trace::Trace;
 use crate::wire::{self, Direction, Side, Tap};
 use std::collections::{BTreeMap, VecDeque};
@@ -217,6 +217,8 @@ struct State {
     origins: BTreeMap<String, Origin>,
     next_ticket: u64,
     stats: AgentStats,
+    /// The server's count every connection of this agent takes a place in, if any.
+    places: Option<Places>,
 }
 
 #[derive(Debug, Default)]
@@ -224,14 +226,21 @@ struct Origin {
     /// Connections lent out now (Node's `agent.sockets[name].length`).
     active: usize,
     /// Idle keep-alive connections, most recently freed last (`agent.freeSockets[name]`).
-    free: Vec<Connection>,
+    free: Vec<Free>,
     /// Tickets of the requests waiting, oldest first (`agent.requests[name]`).
     queue: VecDeque<u64>,
 }
 
+/// An idle connection in the pool, with its place in the server's count.
+#[derive(Debug)]
+struct Free {
+    connection: Connection,
+    place: Option<Place>,
+}
+
 /// How [`Agent::take`] served a request.
 enum Grant {
-    Free(Connection),
+    Free(Free),
     Open,
 }
 
@@ -259,6 +268,14 @@ impl Agent {
         self.pool.max_sockets
     }
 
+    /// Counts every connection this agent opens against a server's connection limit (a
+    /// proxy's `--max-connections`), from its opening to its close, free in the pool or
+    /// lent. Past the limit a new connection is not opened: `connect EMFILE`, as if the
+    /// process had run out of descriptors, which is what the limit stands for.
+    pub fn count_against(&self, places: Places) {
+        self.pool.lock().places = Some(places);
+    }
+
     /// The name of an origin, as the pool keys it: `host:port` (Node's key also ends with the
     /// local address, `localhost:1337:`, empty here).
     pub fn origin(host: &str, port: u16) -> String {
@@ -281,24 +298,37 @@ impl Agent {
     ) -> Result<Lease, NodeError> {
         let key = Agent::origin(host, port);
         let grant = self.take(&key);
-        let lease = |connection, reused| Lease {
+        let lease = |connection, place, reused| Lease {
             pool: Some(Arc::clone(&self.pool)),
             key: key.clone(),
             connection: Some(connection),
+            place,
             reused,
         };
-        match grant {
-            Grant::Free(connection) => Ok(lease(connection, true)),
-            Grant::Open => match Connection::connect(host, port, connect_timeout) {
-                Ok(connection) => {
-                    self.pool.lock().stats.opened += 1;
-                    Ok(lease(connection, false))
-                }
-                Err(err) => {
-                    self.pool.give_back(&key);
-                    Err(err)
-                }
-            },
+        if let Grant::Free(free) = grant {
+            return Ok(lease(free.connection, free.place, true));
+        }
+        let places = self.pool.lock().places.clone();
+        let place = match places.map(|places| places.take()) {
+            None => None,
+            Some(Some(place)) => Some(place),
+            Some(None) => {
+                self.pool.give_back(&key);
+                return Err(NodeError::syscall(
+                    "connect",
+                    &io::Error::from_raw_os_error(24),
+                ));
+            }
+        };
+        match Connection::connect(host, port, connect_timeout) {
+            Ok(connection) => {
+                self.pool.lock().stats.opened += 1;
+                Ok(lease(connection, place, false))
+            }
+            Err(err) => {
+                self.pool.give_back(&key);
+                Err(err)
+            }
         }
     }
 
@@ -378,16 +408,16 @@ impl Pool {
 
     /// A free connection that is still open, or room for a new one; counts it as lent.
     fn serve(&self, origin: &mut Origin, stats: &mut AgentStats) -> Option<Grant> {
-        while let Some(connection) = origin.free.pop() {
-            if connection.still_open() {
+        while let Some(free) = origin.free.pop() {
+            if free.connection.still_open() {
                 origin.active += 1;
                 stats.reused += 1;
-                return Some(Grant::Free(connection));
+                return Some(Grant::Free(free));
             }
             stats.stale += 1;
             self.trace.emit(
                 "stale",
-                Some(connection.remote_address()),
+                Some(free.connection.remote_address()),
                 format_args!("closed by the server while free"),
             );
         }
@@ -409,17 +439,17 @@ impl Pool {
     }
 
     /// A lent connection comes back for reuse (Node's agent `free` event).
-    fn put_back(&self, key: &str, connection: Connection) {
+    fn put_back(&self, key: &str, free: Free) {
         let mut state = self.lock();
         let origin = state.origins.entry(key.to_string()).or_default();
         origin.active = origin.active.saturating_sub(1);
         if origin.free.len() < MAX_FREE_SOCKETS {
             self.trace.emit(
                 "free",
-                Some(connection.remote_address()),
+                Some(free.connection.remote_address()),
                 format_args!("{key}"),
             );
-            origin.free.push(connection);
+            origin.free.push(free);
         }
         drop(state);
         self.changed.notify_all();
@@ -435,6 +465,8 @@ pub struct Lease {
     pool: Option<Arc<Pool>>,
     key: String,
     connection: Option<Connection>,
+    /// The connection's place in the server's count ([`Agent::count_against`]).
+    place: Option<Place>,
     reused: bool,
 }
 
@@ -445,6 +477,7 @@ impl Lease {
             pool: None,
             key: String::new(),
             connection: Some(connection),
+            place: None,
             reused: false,
         }
     }
@@ -483,7 +516,8 @@ impl Lease {
     /// Gives the connection back for reuse (keep-alive); without a pool it is closed.
     pub fn release(mut self) {
         if let (Some(pool), Some(connection)) = (self.pool.take(), self.connection.take()) {
-            pool.put_back(&self.key, connection);
+            let place = self.place.take();
+            pool.put_back(&self.key, Free { connection, place });
         }
     }
 
@@ -588,7 +622,9 @@ mod tests {
         // Wait (bounded) until our end has seen the FIN, as a later request would.
         until("the FIN", || {
             let state = agent.pool.lock();
-            !state.origins[&format!("127.0.0.1:{port}")].free[0].still_open()
+            !state.origins[&format!("127.0.0.1:{port}")].free[0]
+                .connection
+                .still_open()
         });
         let next = agent.acquire("127.0.0.1", port).unwrap();
         assert!(!next.reused(), "the closed connection was lent");

@@ -34,6 +34,17 @@
 //! upstream timeout (30 s) is `504 Gateway Timeout`; a request that is not absolute-form
 //! HTTP (or a `CONNECT` that is not `host:port`) is `400`.
 //!
+//! **What one client may cost.** A proxy opens connections on its clients' behalf, so a
+//! client can make it spend threads and descriptors it never sees. Three bounds:
+//!
+//! - a target that resolves to the proxy's own listening address, however it is spelled
+//!   (`localhost`, `127.1`, `2130706433`, `[::ffff:127.0.0.1]`), is refused with `508 Loop
+//!   Detected` before anything is opened — else `CONNECT` to itself, sent 200 times in one
+//!   write, tunnels through itself 200 deep, two threads and two descriptors a level;
+//! - every upstream connection and tunnel takes a place in the server's `--max-connections`
+//!   count, as an accepted connection does; past it the answer is `503`;
+//! - a tunnel with no bytes either way for the tunnel timeout (300 s) is closed.
+//!
 //! **Why the proxy binds to loopback.** An *open* proxy — one anybody on the network can
 //! use — relays their traffic under your address: spam, attacks, fetching what your network
 //! can see and they cannot (routers' admin pages, cloud metadata services at 169.254.169.254).
@@ -46,16 +57,25 @@ use super::message::{reason_phrase, Framing, RequestHead};
 use super::request::Request;
 use super::response::Response;
 use super::server::Handler;
-use crate::tcp::{self, Socket, READ_SIZE, SEND_TIMEOUT};
+use super::server::Server;
+use crate::addr;
+use crate::tcp::{self, Places, Socket, READ_SIZE, SEND_TIMEOUT};
+use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long the upstream may stay silent — to connect, to answer, between two reads — before
 /// the proxy gives up with `504`: 30 s.
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a tunnel may carry no byte in either direction before it is closed: 300 s, as
+/// Node's `server.requestTimeout` bounds a request. (Node's proxies have none unless the
+/// program sets `socket.setTimeout`; a tunnel per thread pair needs one.)
+pub const TUNNEL_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What the proxy adds to `Via` (RFC 9110 §7.6.3: protocol version, then a pseudonym).
 pub const VIA: &str = "netnotes";
@@ -173,22 +193,66 @@ fn authority_parts(authority: &str, default: u16) -> Option<(String, u16)> {
     Some((host.to_string(), port))
 }
 
+/// How a proxy waits: the defaults are [`UPSTREAM_TIMEOUT`] and [`TUNNEL_TIMEOUT`].
+#[derive(Debug, Clone, Copy)]
+pub struct ProxyOptions {
+    /// Silence from an upstream before `504`.
+    pub upstream_timeout: Duration,
+    /// Silence both ways before a tunnel is closed.
+    pub tunnel_timeout: Duration,
+    /// Where the proxy traces its own events (`upstream`, `tunnel`).
+    pub trace: Trace,
+}
+
+impl ProxyOptions {
+    /// The default timeouts, with this trace.
+    pub fn new(trace: Trace) -> ProxyOptions {
+        ProxyOptions {
+            upstream_timeout: UPSTREAM_TIMEOUT,
+            tunnel_timeout: TUNNEL_TIMEOUT,
+            trace,
+        }
+    }
+}
+
 /// The forward proxy: a [`Handler`] for [`super::Server`].
 #[derive(Debug, Clone)]
 pub struct Proxy {
     agent: Agent,
     upstream_timeout: Duration,
+    tunnel_timeout: Duration,
+    /// Where the proxy listens: a target that reaches it is a loop.
+    listening: SocketAddr,
+    /// The server's connection count, which tunnels take places in too.
+    places: Places,
     trace: Trace,
 }
 
 impl Proxy {
-    /// A proxy that forwards through `agent` and waits at most `upstream_timeout` for an
-    /// upstream; it traces its own events (`upstream`, `tunnel`) to `trace`.
-    pub fn new(agent: Agent, upstream_timeout: Duration, trace: Trace) -> Proxy {
+    /// A proxy for `server`, forwarding through `agent`. Every connection it opens counts
+    /// against the server's `max_connections` (the agent's too, from now on).
+    pub fn new(server: &Server, agent: Agent, options: ProxyOptions) -> Proxy {
+        let places = server.places();
+        agent.count_against(places.clone());
         Proxy {
             agent,
-            upstream_timeout,
-            trace,
+            upstream_timeout: options.upstream_timeout,
+            tunnel_timeout: options.tunnel_timeout,
+            listening: server.local_address(),
+            places,
+            trace: options.trace,
+        }
+    }
+
+    /// Whether `host:port` resolves to this proxy's own listening address (see
+    /// [`reaches`]); the addresses it resolved to, to connect to them. A name is looked up
+    /// again when the agent connects; the connection count bounds what a name that changes
+    /// its answer in between can still do.
+    fn resolve_elsewhere(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, (u16, String)> {
+        let remotes = addr::resolve(host, port).map_err(|e| (502, e.to_string()))?;
+        match remotes.iter().find(|r| reaches(self.listening, **r)) {
+            Some(own) => Err((508, format!("{host}:{port} is this proxy ({own})"))),
+            None => Ok(remotes),
         }
     }
 
@@ -218,6 +282,7 @@ impl Proxy {
         {
             return Err((508, "the request came through this proxy already".into()));
         }
+        self.resolve_elsewhere(&host, port)?;
         let mut options = RequestOptions::new(&host, port);
         options.method = head.method.to_string();
         options.path = path;
@@ -229,6 +294,10 @@ impl Proxy {
             ClientError::Timeout => (504, format!("{host}:{port} did not answer")),
             ClientError::Connect(e) if e.code() == "ETIMEDOUT" || e.code() == "EAGAIN" => {
                 (504, format!("{e}"))
+            }
+            // The agent is at the server's connection limit.
+            ClientError::Connect(e) if e.code() == "EMFILE" => {
+                (503, format!("{e}: --max-connections reached"))
             }
             e => (502, format!("{e}")),
         };
@@ -321,9 +390,12 @@ impl Handler for Proxy {
     }
 
     /// `CONNECT host:port`: open a TCP connection, answer `200 Connection Established`, then
-    /// copy bytes both ways until both sides have closed.
+    /// copy bytes both ways until both sides have closed, or neither has sent a byte for the
+    /// tunnel timeout.
     fn connect(&self, head: RequestHead, socket: Socket, rest: Vec<u8>) {
-        let answer = |socket: &Socket, status: u16| {
+        let answer = |socket: &Socket, status: u16, why: &str| {
+            self.trace
+                .emit("upstream", None, format_args!("{status} {why}"));
             let line = format!(
                 "HTTP/1.1 {status} {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
                 reason_phrase(status)
@@ -331,15 +403,21 @@ impl Handler for Proxy {
             let _ = socket.write_all(line.as_bytes(), Some(SEND_TIMEOUT));
         };
         let Some((host, port)) = connect_target(&head.target) else {
-            return answer(&socket, 400);
+            return answer(&socket, 400, "not a host:port target");
         };
-        let upstream = match tcp::connect_stream(&host, port, Some(self.upstream_timeout)) {
+        let remotes = match self.resolve_elsewhere(&host, port) {
+            Ok(remotes) => remotes,
+            Err((status, why)) => return answer(&socket, status, &why),
+        };
+        // The tunnel's upstream holds this place until the tunnel ends.
+        let Some(_place) = self.places.take() else {
+            return answer(&socket, 503, "--max-connections reached");
+        };
+        let upstream = match tcp::first_to_accept(&host, &remotes, Some(self.upstream_timeout)) {
             Ok((stream, _)) => stream,
             Err(e) => {
                 let status = if e.code() == "ETIMEDOUT" { 504 } else { 502 };
-                self.trace
-                    .emit("upstream", None, format_args!("{status} {e}"));
-                return answer(&socket, status);
+                return answer(&socket, status, &e.to_string());
             }
         };
         let established = b"HTTP/1.1 200 Connection Established\r\n\r\n";
@@ -350,7 +428,15 @@ impl Handler for Proxy {
         }
         self.trace
             .emit("tunnel", None, format_args!("{host}:{port} open"));
-        let (up, down) = tunnel(&socket, &upstream);
+        let (up, down, idle) = tunnel(&socket, &upstream, self.tunnel_timeout);
+        if idle {
+            let ms = self.tunnel_timeout.as_millis();
+            self.trace.emit(
+                "tunnel",
+                None,
+                format_args!("{host}:{port} timeout: no byte either way for {ms} ms"),
+            );
+        }
         let up = up + rest.len() as u64;
         self.trace.emit(
             "tunnel",
@@ -360,58 +446,127 @@ impl Handler for Proxy {
     }
 }
 
-/// Copies bytes both ways until both directions have ended; each FIN is passed on as a
-/// half-close (`shutdown(Write)`) on the other connection. Returns the bytes copied up and
-/// down.
+/// Whether a connection to `remote` would come back to a listener bound at `listener`: the
+/// same port, and the same address once IPv4-mapped IPv6 is read as IPv4, or an address
+/// that means this host to the kernel (`0.0.0.0` and `::` connect to it), or any loopback
+/// address if the listener takes every interface. (Listening on every interface, the
+/// machine's other addresses reach it too; std cannot list them, and the connection count
+/// bounds what such a loop can cost.)
+///
+/// ```
+/// use netnotes::http::proxy::reaches;
+/// let proxy = "127.0.0.1:8080".parse().unwrap();
+/// assert!(reaches(proxy, "[::ffff:127.0.0.1]:8080".parse().unwrap()));
+/// assert!(reaches(proxy, "0.0.0.0:8080".parse().unwrap()));
+/// assert!(!reaches(proxy, "127.0.0.1:8081".parse().unwrap()));
+/// assert!(!reaches(proxy, "127.0.0.2:8080".parse().unwrap()));
+/// assert!(reaches("0.0.0.0:8080".parse().unwrap(), "127.0.0.2:8080".parse().unwrap()));
+/// ```
+pub fn reaches(listener: SocketAddr, remote: SocketAddr) -> bool {
+    let (own, ip) = (listener.ip().to_canonical(), remote.ip().to_canonical());
+    listener.port() == remote.port()
+        && (own == ip || ip.is_unspecified() || (own.is_unspecified() && ip.is_loopback()))
+}
+
+/// Copies bytes both ways until both directions have ended, or neither has carried a byte
+/// for `idle_timeout`; each FIN is passed on as a half-close (`shutdown(Write)`) on the
+/// other connection. Returns the bytes copied up and down, and whether the tunnel was closed
+/// for being idle.
 ///
 /// One thread per direction, as DESIGN.md allows for a tunnel: each blocks in its own read,
-/// so neither waits on the other. A direction that fails (a reset) shuts both connections
-/// down, which ends the other direction's read too.
-fn tunnel(client: &Socket, upstream: &TcpStream) -> (u64, u64) {
+/// so neither waits on the other. A direction that fails (a reset) or finds the tunnel idle
+/// shuts both connections down, which ends the other direction's read too.
+fn tunnel(client: &Socket, upstream: &TcpStream, idle_timeout: Duration) -> (u64, u64, bool) {
     let client = client.stream();
-    // The HTTP server left its own timeouts on the client's connection; a tunnel may be idle
-    // as long as both ends like. Writes keep a bound, so a stuck reader cannot pin a thread.
+    // Writes keep a bound, so a stuck reader cannot pin a thread; reads wake up to check
+    // whether the tunnel as a whole has gone quiet.
     for stream in [client, upstream] {
-        let _ = stream.set_read_timeout(None);
+        let _ = stream.set_read_timeout(Some(idle_timeout));
         let _ = stream.set_write_timeout(Some(SEND_TIMEOUT));
     }
+    let quiet = Quiet::new(idle_timeout);
     thread::scope(|scope| {
         let up = thread::Builder::new()
             .name("proxy tunnel up".into())
             .stack_size(crate::tcp::server::STACK_SIZE)
-            .spawn_scoped(scope, || pipe(client, upstream));
-        let down = pipe(upstream, client);
-        match up {
-            Ok(up) => (up.join().unwrap_or(0), down),
-            Err(_) => (0, down),
-        }
+            .spawn_scoped(scope, || pipe(client, upstream, &quiet));
+        let (down, down_idle) = pipe(upstream, client, &quiet);
+        let (up, up_idle) = match up {
+            Ok(up) => up.join().unwrap_or((0, false)),
+            Err(_) => (0, false),
+        };
+        (up, down, up_idle || down_idle)
     })
 }
 
+/// When a tunnel last carried a byte, either way: both directions' threads write it, and a
+/// read that times out looks at it before deciding the tunnel is idle.
+struct Quiet {
+    start: Instant,
+    /// Milliseconds from `start` to the last byte.
+    last: AtomicU64,
+    limit: Duration,
+}
+
+impl Quiet {
+    fn new(limit: Duration) -> Quiet {
+        Quiet {
+            start: Instant::now(),
+            last: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    fn heard(&self) {
+        let now = self.start.elapsed().as_millis() as u64;
+        self.last.store(now, Ordering::Relaxed);
+    }
+
+    /// How much longer the tunnel may stay quiet; zero once it has been quiet too long.
+    fn left(&self) -> Duration {
+        let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
+        let quiet = self.start.elapsed().saturating_sub(last);
+        self.limit.saturating_sub(quiet)
+    }
+}
+
 /// Copies `from` to `to` until `from` ends; passes the end on as a half-close. On a failure,
-/// shuts both down so the other direction stops as well.
-fn pipe(from: &TcpStream, to: &TcpStream) -> u64 {
+/// or once the tunnel has been quiet too long (the second value, `true`), shuts both down so
+/// the other direction stops as well.
+fn pipe(from: &TcpStream, to: &TcpStream, quiet: &Quiet) -> (u64, bool) {
     let mut buf = vec![0u8; READ_SIZE];
     let mut copied = 0;
+    let mut idle = false;
     loop {
         match (&*from).read(&mut buf) {
             Ok(0) => {
                 let _ = to.shutdown(Shutdown::Write);
-                return copied;
+                return (copied, false);
             }
             Ok(n) => {
+                quiet.heard();
                 if (&*to).write_all(&buf[..n]).is_err() {
                     break;
                 }
                 copied += n as u64;
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            // This direction is quiet; the other may not be. Wait out what is left.
+            Err(e) if is_timeout(&e) => match quiet.left() {
+                left if left.is_zero() => {
+                    idle = true;
+                    break;
+                }
+                left => {
+                    let _ = from.set_read_timeout(Some(left));
+                }
+            },
             Err(_) => break,
         }
     }
     let _ = from.shutdown(Shutdown::Both);
     let _ = to.shutdown(Shutdown::Both);
-    copied
+    (copied, idle)
 }
 
 #[cfg(test)]

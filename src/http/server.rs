@@ -252,6 +252,12 @@ impl Server {
         self.tcp.close_handle()
     }
 
+    /// Places in this server's connection count, for connections its handlers open (a
+    /// proxy's upstreams): see [`tcp::Places`].
+    pub fn places(&self) -> tcp::Places {
+        self.tcp.places()
+    }
+
     /// `http.createServer((req, res) => ...)`: serves connections until the server closes,
     /// each on its own thread, and answers every request with `on_request`.
     ///

@@ -27,5 +27,7 @@ pub mod server;
 pub mod socket;
 
 pub use inbox::Inbox;
-pub use server::{CloseHandle, ExitAfter, Server, ServerEvent, ServerOptions};
-pub use socket::{connect_stream, Socket, SocketEvent, HIGH_WATER_MARK, READ_SIZE, SEND_TIMEOUT};
+pub use server::{CloseHandle, ExitAfter, Place, Places, Server, ServerEvent, ServerOptions};
+pub use socket::{
+    connect_stream, first_to_accept, Socket, SocketEvent, HIGH_WATER_MARK, READ_SIZE, SEND_TIMEOUT,
+};

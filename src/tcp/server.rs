@@ -49,7 +49,7 @@ use std::cell::OnceCell;
 use std::collections::{HashMap, VecDeque};
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -258,6 +258,11 @@ struct Shared {
     /// Connections open now; the condvar is signalled when one finishes.
     open: Mutex<usize>,
     finished_one: Condvar,
+    /// Places held by connections the server did not accept ([`Places`]): they count
+    /// against the limit, but a closing server does not wait for them. Only raised while
+    /// `open` is locked, so that the limit check sees both at once.
+    extra: AtomicUsize,
+    max_connections: usize,
     /// Finished connections, under `--exit-after`.
     exit_after: ExitAfter,
     /// Connections that have been idle at least once (`Socket::set_idle`), by slot number,
@@ -381,6 +386,45 @@ impl CloseHandle {
     }
 }
 
+/// Places in a server's count of open connections for the connections its handlers open
+/// themselves — a proxy's upstreams and tunnels — so that each costs a place as an accepted
+/// connection does, and one client cannot make the server open more than the limit allows
+/// (`--max-connections`). Cheap to clone.
+///
+/// A closing server does not wait for these: a pool may keep them after the last request.
+#[derive(Debug, Clone)]
+pub struct Places {
+    shared: Arc<Shared>,
+}
+
+impl Places {
+    /// One place, or `None` if the server is at its limit.
+    pub fn take(&self) -> Option<Place> {
+        let open = self.shared.open();
+        let extra = self.shared.extra.load(Ordering::SeqCst);
+        if *open + extra >= self.shared.max_connections {
+            return None;
+        }
+        self.shared.extra.fetch_add(1, Ordering::SeqCst);
+        drop(open);
+        Some(Place {
+            shared: Arc::clone(&self.shared),
+        })
+    }
+}
+
+/// One place taken from [`Places`]; given back when dropped.
+#[derive(Debug)]
+pub struct Place {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.shared.extra.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// A listening TCP server: `net.createServer()` after `listen()`.
 #[derive(Debug)]
 pub struct Server {
@@ -406,6 +450,8 @@ impl Server {
             wake: wake_address(local),
             open: Mutex::new(0),
             finished_one: Condvar::new(),
+            extra: AtomicUsize::new(0),
+            max_connections: options.max_connections,
             exit_after: ExitAfter::new(options.exit_after),
             idle: Mutex::new(HashMap::new()),
             next_slot: AtomicU64::new(0),
@@ -430,6 +476,13 @@ impl Server {
     /// A handle for `server.close()` from another thread.
     pub fn close_handle(&self) -> CloseHandle {
         CloseHandle {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Places in this server's connection count, for connections its handlers open.
+    pub fn places(&self) -> Places {
+        Places {
             shared: Arc::clone(&self.shared),
         }
     }
@@ -467,7 +520,7 @@ impl Server {
             }
             {
                 let mut open = self.shared.open();
-                if *open >= self.options.max_connections {
+                if *open + self.shared.extra.load(Ordering::SeqCst) >= self.shared.max_connections {
                     drop(open);
                     drop(stream);
                     return Some(self.refuse(peer));

@@ -628,9 +628,10 @@ pub fn connect_stream(
     first_to_accept(host, &addr::resolve(host, port)?, timeout)
 }
 
-/// Tries each of `host`'s addresses in order; the first that accepts wins, else the last
-/// one's error.
-fn first_to_accept(
+/// Tries each of `host`'s addresses (`addrs`, already resolved) in order; the first that
+/// accepts wins, else the last one's error. For a caller that must look at the addresses
+/// before connecting (the proxy refuses its own).
+pub fn first_to_accept(
     host: &str,
     addrs: &[SocketAddr],
     timeout: Option<Duration>,
