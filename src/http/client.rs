@@ -191,18 +191,10 @@ impl RequestOptions {
         }
     }
 
-    /// The `Host` field Node sends: `host:port`, IPv6 in brackets, no port if it is 80.
+    /// The `Host` field Node sends, by [`crate::addr::authority`]'s rule: `host:port`, IPv6
+    /// in brackets, no port if it is 80 (`http://`'s default).
     pub fn host_field(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        if self.port == 80 {
-            host
-        } else {
-            format!("{host}:{}", self.port)
-        }
+        crate::addr::authority(&self.host, self.port, 80)
     }
 }
 

@@ -124,7 +124,8 @@ pub fn end_to_end(fields: &[(String, String)]) -> Vec<(String, String)> {
 
 /// The parts of an absolute-form target, `http://host[:port][/path?query]` (RFC 9112
 /// §3.2.2): `(host, port, origin-form path)`. Only `http` (an `https` client uses `CONNECT`);
-/// no user info; an IPv6 host in brackets.
+/// the authority as [`addr::parse_authority`] reads it (an IPv6 host in brackets, no user
+/// info, the port checked).
 ///
 /// ```
 /// use netnotes::http::proxy::absolute_target;
@@ -137,19 +138,13 @@ pub fn absolute_target(target: &str) -> Option<(String, u16, String)> {
     if !target[..scheme_end].eq_ignore_ascii_case("http") {
         return None;
     }
-    let rest = &target[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let path = match path {
-        "" => "/".to_string(),
-        p if p.starts_with('?') => format!("/{p}"),
-        p => p.to_string(),
-    };
-    let (host, port) = authority_parts(authority, 80)?;
+    let (authority, path) = addr::split_authority(&target[scheme_end + 3..]);
+    let (host, port) = addr::parse_authority(authority, Some(80)).ok()?;
     Some((host, port, path))
 }
 
-/// The `host:port` of a `CONNECT` (authority-form, RFC 9112 §3.2.3; the port is required).
+/// The `host:port` of a `CONNECT` (authority-form, RFC 9112 §3.2.3; the port is required),
+/// read by [`addr::parse_authority`].
 ///
 /// ```
 /// use netnotes::http::proxy::connect_target;
@@ -158,39 +153,7 @@ pub fn absolute_target(target: &str) -> Option<(String, u16, String)> {
 /// assert_eq!(connect_target("example.com"), None);
 /// ```
 pub fn connect_target(target: &str) -> Option<(String, u16)> {
-    if !target.contains(':') {
-        return None;
-    }
-    authority_parts(target, 0).filter(|(_, port)| *port != 0)
-}
-
-/// `host[:port]` → host (brackets removed) and port (`default` if absent).
-fn authority_parts(authority: &str, default: u16) -> Option<(String, u16)> {
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (host, after) = v6.split_once(']')?;
-        match after {
-            "" => (host, None),
-            p => (host, Some(p.strip_prefix(':')?)),
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) if !host.contains(':') => (host, Some(port)),
-            Some(_) => return None, // an IPv6 address without brackets
-            None => (authority, None),
-        }
-    };
-    let port = match port {
-        None => default,
-        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok()?,
-        Some(_) => return None,
-    };
-    if host.is_empty() {
-        return None;
-    }
-    Some((host.to_string(), port))
+    addr::parse_authority(target, None).ok()
 }
 
 /// How a proxy waits: the defaults are [`UPSTREAM_TIMEOUT`] and [`TUNNEL_TIMEOUT`].
@@ -608,6 +571,7 @@ mod tests {
         assert_eq!(t("http://h:1337/a?b=1"), some("h", 1337, "/a?b=1"));
         assert_eq!(t("http://h?x"), some("h", 80, "/?x"));
         assert_eq!(t("http://127.0.0.1:8/"), some("127.0.0.1", 8, "/"));
+        assert_eq!(t("http://[::1]/"), some("::1", 80, "/"));
         for bad in [
             "/a",
             "https://h/",
@@ -617,6 +581,7 @@ mod tests {
             "http://h:/",
             "http://h:99999/",
             "http://::1/",
+            "http://::1:8080/",
             "http://[::1/",
             "ftp://h/",
         ] {

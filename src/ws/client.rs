@@ -19,6 +19,7 @@
 use super::connection::{Options, WebSocket};
 use super::frame::Role;
 use super::handshake::{accept_key, has_token, new_client_key};
+use crate::addr::{self, AuthorityError};
 use crate::error::NodeError;
 use crate::http::message::{parse_response_head, HeadFinder, MAX_HEADERS, MAX_HEADER_BYTES};
 use crate::http::reader::{self, HeadError};
@@ -26,6 +27,9 @@ use crate::tcp::{Inbox, Socket};
 use crate::trace::Trace;
 use std::fmt;
 use std::time::{Duration, Instant};
+
+/// The port of a `ws://` URL that names none: 80, HTTP's (RFC 6455 §3).
+pub const DEFAULT_PORT: u16 = 80;
 
 /// How long the server has to answer the handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -42,7 +46,8 @@ pub struct Url {
 }
 
 impl Url {
-    /// Parses `ws://host[:port][/path]`. `wss://` is refused: TLS is not in std.
+    /// Parses `ws://host[:port][/path]`, the authority as [`addr::parse_authority`] reads it
+    /// (an IPv6 host in brackets, the port checked). `wss://` is refused: TLS is not in std.
     ///
     /// ```
     /// use netnotes::ws::client::Url;
@@ -58,50 +63,19 @@ impl Url {
                 bad("the URL must start with ws://")
             };
         };
-        let (authority, path) = match rest.find(['/', '?']) {
-            Some(i) if rest[i..].starts_with('/') => (&rest[..i], rest[i..].to_string()),
-            Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
-            None => (rest, "/".to_string()),
-        };
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            match v6.split_once(']') {
-                Some((host, "")) => (host, None),
-                Some((host, port)) => match port.strip_prefix(':') {
-                    Some(port) => (host, Some(port)),
-                    None => return bad("invalid URL"),
-                },
-                None => return bad("invalid URL"),
-            }
-        } else {
-            match authority.rsplit_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (authority, None),
-            }
-        };
-        let port = match port {
-            None => 80,
-            Some(p) => match p.parse::<u16>() {
-                Ok(port) => port,
-                Err(_) => return bad("invalid port in URL"),
-            },
-        };
-        if host.is_empty() {
-            return bad("no host in URL");
+        let (authority, path) = addr::split_authority(rest);
+        match addr::parse_authority(authority, Some(DEFAULT_PORT)) {
+            Ok((host, port)) => Ok(Url { host, port, path }),
+            Err(AuthorityError::NoHost) => bad("no host in URL"),
+            Err(AuthorityError::BadHost) => bad("invalid URL"),
+            Err(AuthorityError::BadPort) => bad("invalid port in URL"),
         }
-        Ok(Url {
-            host: host.to_string(),
-            port,
-            path,
-        })
     }
 
-    /// The `Host` field: the port always, IPv6 in brackets.
+    /// The `Host` field, by [`addr::authority`]'s rule: IPv6 in brackets, no port if it is
+    /// 80, as Node's `ws` and browsers send it.
     fn host_field(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        addr::authority(&self.host, self.port, DEFAULT_PORT)
     }
 }
 
@@ -239,13 +213,21 @@ mod tests {
         let url = Url::parse("ws://h:1?q").unwrap();
         assert_eq!(url.path, "/?q");
         assert_eq!(Url::parse("ws://[::1]:9/").unwrap().host_field(), "[::1]:9");
+        // Port 80 is the default: left out of Host, as Node's ws and browsers leave it.
+        assert_eq!(Url::parse("ws://h:80/").unwrap().host_field(), "h");
+        assert_eq!(Url::parse("ws://[::1]/").unwrap().host_field(), "[::1]");
         for bad in [
             "http://h/",
             "wss://h/",
             "ws://",
             "ws://h:x/",
             "ws://h:70000/",
+            "ws://h:0/",
             "ws://[::1/",
+            // An IPv6 address without brackets: refused, as the proxy refuses it.
+            "ws://::1/",
+            "ws://::1:9/",
+            "ws://user@h/",
         ] {
             assert!(Url::parse(bad).is_err(), "{bad}");
         }
