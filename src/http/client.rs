@@ -100,7 +100,8 @@ pub enum ClientError {
     /// The response was cut short — closed, reset or silent in the middle of the body:
     /// `aborted`.
     Aborted,
-    /// The bytes are not an acceptable HTTP response: `Parse Error: Expected HTTP/`.
+    /// The bytes are not an acceptable HTTP response: `Parse Error: Expected HTTP/, RTSP/ or
+    /// ICE/`.
     Parse(ParseError),
 }
 
@@ -118,13 +119,11 @@ impl fmt::Display for ClientError {
 impl std::error::Error for ClientError {}
 
 /// The reason Node's parser (llhttp) gives for each broken rule, as Node 20 prints it after
-/// `Parse Error: ` (checked against Node 20.20 with a server sending each case). One
-/// difference, on purpose: for bytes that are not HTTP, newer llhttp says
-/// `Expected HTTP/, RTSP/ or ICE/`; the project's contract keeps the shorter
-/// `Expected HTTP/` of earlier Node 20 releases, which this client does not go beyond.
+/// `Parse Error: ` (checked against Node 20.20 with a server sending each case). Bytes that
+/// are not HTTP get llhttp's full words, though this client speaks neither RTSP nor ICE.
 pub fn node_parse_reason(error: ParseError) -> &'static str {
     match error {
-        ParseError::ExpectedHttp => "Expected HTTP/",
+        ParseError::ExpectedHttp => "Expected HTTP/, RTSP/ or ICE/",
         ParseError::BadStatus => "Invalid status code",
         ParseError::BadVersion => "Invalid HTTP version",
         ParseError::HeadTooLarge | ParseError::TooManyFields => "Header overflow",
@@ -860,7 +859,7 @@ mod tests {
         assert_eq!(ClientError::Aborted.to_string(), "aborted");
         assert_eq!(
             ClientError::Parse(ParseError::ExpectedHttp).to_string(),
-            "Parse Error: Expected HTTP/"
+            "Parse Error: Expected HTTP/, RTSP/ or ICE/"
         );
         assert_eq!(
             ClientError::Parse(ParseError::ContentLengthWithTransferEncoding).to_string(),

@@ -131,7 +131,7 @@ fn framings_and_failures_print_and_fail_as_node_s_client_does() {
 }
 
 #[test]
-fn bytes_that_are_not_http_are_the_contract_s_parse_error() {
+fn bytes_that_are_not_http_are_node_s_parse_error_word_for_word() {
     let port = canned(b"garbage\r\n\r\n");
     let theirs = node_client(port);
     let ours = our_client(port);
@@ -139,11 +139,11 @@ fn bytes_that_are_not_http_are_the_contract_s_parse_error() {
         (ours.status.code(), theirs.status.code()),
         (Some(1), Some(1))
     );
-    assert_eq!(ours.err, ["Error: Parse Error: Expected HTTP/"]);
-    // Node 20.20's llhttp says more (`Expected HTTP/, RTSP/ or ICE/`); the contract keeps
-    // the words of earlier Node 20 releases, which Node's still begin with.
-    assert_eq!(theirs.err.len(), 1, "{theirs:?}");
-    assert!(theirs.err[0].starts_with(&ours.err[0]), "{theirs:?}");
+    assert_eq!(
+        ours.err,
+        ["Error: Parse Error: Expected HTTP/, RTSP/ or ICE/"]
+    );
+    assert_eq!(ours.err, theirs.err);
 }
 
 // ---------------------------------------------------------------------------------------
