@@ -21,7 +21,8 @@
 //!   runs.rs       the comparisons: start servers, alternate A B C A B C, ratios per round
 //!   load.rs       the load generator: N connections on one epoll thread, latency per exchange
 //!   epoll.rs      epoll_create1 / epoll_ctl / epoll_wait by hand: the crate's only `unsafe`
-//!   servers.rs    starting ours (`--port 0 --quiet`), Node's programs, nginx
+//!   servers.rs    starting ours (`--port 0 --quiet`), Node's programs, nginx, the baseline
+//!   baseline.rs   the plainest std server of our design, the floor our servers are held to
 //!   scenarios.rs  idle connections and memory, slowloris, Nagle, thread start-up
 //!   procfs.rs     CPU time, RSS, threads, descriptors, smaps, from /proc
 //!   report.rs     rows with targets, Markdown; svg.rs: the charts
@@ -31,6 +32,7 @@
 
 #![deny(unsafe_code)]
 
+mod baseline;
 // The tests' helpers; the bench uses their reading of a listening line (`port_in`).
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -153,6 +155,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--idle-clients") {
         return scenarios::idle_clients(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("--baseline") {
+        return baseline::serve(&args[1..]);
     }
     let args: Vec<String> = args.into_iter().filter(|a| a != "--bench").collect();
     if let Some(unknown) = args

@@ -146,10 +146,17 @@ fn http_servers(report: &mut Report) -> Vec<Server> {
     )
 }
 
+/// Ours is held to the baseline: at least this much of its exchanges per server CPU-second.
+const OF_BASELINE: Option<Target> = Some(Target::AtLeast(0.95));
+
 /// HTTP hello, keep-alive, 50 connections; and wrk's figures where wrk is installed.
 pub fn http_keep_alive(cfg: &Config, report: &mut Report) {
     println!("\n## HTTP hello, keep-alive, 50 connections");
-    let servers = http_servers(report);
+    let mut servers = http_servers(report);
+    servers.extend(start_all(
+        report,
+        vec![(Who::Baseline, Server::baseline("http"))],
+    ));
     let results = alternate(
         cfg,
         report,
@@ -170,6 +177,7 @@ pub fn http_keep_alive(cfg: &Config, report: &mut Report) {
         &[
             (Who::Node, Some(Target::AtLeast(3.0))),
             (Who::Nginx, Some(Target::AtLeast(0.9))),
+            (Who::Baseline, None),
         ],
     );
     rows(
@@ -191,7 +199,11 @@ pub fn http_keep_alive(cfg: &Config, report: &mut Report) {
         "requests per server CPU-second",
         Unit::PerCpuSecond("req"),
         Outcome::per_server_cpu_second,
-        &[(Who::Node, None), (Who::Nginx, None)],
+        &[
+            (Who::Node, None),
+            (Who::Nginx, None),
+            (Who::Baseline, OF_BASELINE),
+        ],
     );
     wrk(cfg, report, &servers, bench);
 }
@@ -205,7 +217,7 @@ fn wrk(cfg: &Config, report: &mut Report, servers: &[Server], bench: &str) {
     let seconds = cfg.duration.as_secs().max(1);
     let mut results: HashMap<Who, Vec<(f64, f64)>> = HashMap::new();
     for _ in 0..cfg.wrk_rounds {
-        for server in servers {
+        for server in servers.iter().filter(|s| s.who != Who::Baseline) {
             let out = Command::new("wrk")
                 .args(["-t1", "-c50", &format!("-d{seconds}s"), "--latency"])
                 .arg(format!("http://{}/", server.addr))
@@ -329,6 +341,7 @@ fn tcp_servers(report: &mut Report) -> Vec<Server> {
         vec![
             (Who::Ours, Server::ours("tcp-server", &[])),
             (Who::Node, Server::node("net-server.js")),
+            (Who::Baseline, Server::baseline("tcp")),
         ],
     )
 }
@@ -362,7 +375,10 @@ pub fn tcp_one(cfg: &Config, report: &mut Report) {
         "round trip, p50",
         Unit::Micros,
         |o| o.latency(50.0),
-        &[(Who::Node, Some(Target::AtMost(1.1)))],
+        &[
+            (Who::Node, Some(Target::AtMost(1.1))),
+            (Who::Baseline, None),
+        ],
     );
     rows(
         report,
@@ -372,6 +388,15 @@ pub fn tcp_one(cfg: &Config, report: &mut Report) {
         Unit::Micros,
         |o| o.latency(99.0),
         &[(Who::Node, None)],
+    );
+    rows(
+        report,
+        &results,
+        bench,
+        "round trips per server CPU-second",
+        Unit::PerCpuSecond("rt"),
+        Outcome::per_server_cpu_second,
+        &[(Who::Node, None), (Who::Baseline, OF_BASELINE)],
     );
 }
 
@@ -395,7 +420,10 @@ pub fn tcp_fifty(cfg: &Config, report: &mut Report) {
         "round trips/s",
         Unit::PerSecond("rt"),
         Outcome::rate,
-        &[(Who::Node, Some(Target::AtLeast(1.0)))],
+        &[
+            (Who::Node, Some(Target::AtLeast(1.0))),
+            (Who::Baseline, None),
+        ],
     );
     rows(
         report,
@@ -404,7 +432,10 @@ pub fn tcp_fifty(cfg: &Config, report: &mut Report) {
         "round trips per server CPU-second",
         Unit::PerCpuSecond("rt"),
         Outcome::per_server_cpu_second,
-        &[(Who::Node, Some(Target::AtLeast(1.2)))],
+        &[
+            (Who::Node, Some(Target::AtLeast(1.2))),
+            (Who::Baseline, OF_BASELINE),
+        ],
     );
 }
 
@@ -416,6 +447,7 @@ pub fn websocket(cfg: &Config, report: &mut Report) {
         vec![
             (Who::Ours, Server::ours("ws-server", &[])),
             (Who::Node, Server::node("ws-echo.js")),
+            (Who::Baseline, Server::baseline("websocket")),
         ],
     );
     for (size, name) in [(64 * 1024, "64 KiB"), (32, "32 B")] {
@@ -441,7 +473,7 @@ pub fn websocket(cfg: &Config, report: &mut Report) {
             "messages/s",
             Unit::PerSecond("msg"),
             Outcome::rate,
-            &[(Who::Node, rate_target)],
+            &[(Who::Node, rate_target), (Who::Baseline, None)],
         );
         rows(
             report,
@@ -450,7 +482,7 @@ pub fn websocket(cfg: &Config, report: &mut Report) {
             "messages per server CPU-second",
             Unit::PerCpuSecond("msg"),
             Outcome::per_server_cpu_second,
-            &[(Who::Node, cpu_target)],
+            &[(Who::Node, cpu_target), (Who::Baseline, OF_BASELINE)],
         );
     }
 }

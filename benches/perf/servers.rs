@@ -21,6 +21,8 @@ pub enum Who {
     Nginx,
     /// Our servers from an earlier build (`NETNOTES_BEFORE=DIR`), to measure a change.
     Before,
+    /// The plainest std server of the same design (`baseline.rs`): the floor of ours.
+    Baseline,
 }
 
 impl Who {
@@ -30,6 +32,7 @@ impl Who {
             Who::Node => "Node",
             Who::Nginx => "nginx",
             Who::Before => "before",
+            Who::Baseline => "baseline",
         }
     }
 
@@ -40,6 +43,7 @@ impl Who {
             Who::Node => "#2e7d32",
             Who::Nginx => "#1f5fa8",
             Who::Before => "#888888",
+            Who::Baseline => "#7d3c98",
         }
     }
 }
@@ -91,6 +95,15 @@ impl Server {
         let mut command = Command::new(Path::new(&dir).join(name));
         command.args(["--port", "0", "--quiet"]).args(extra);
         Some(Server::start(Who::Before, command, None))
+    }
+
+    /// The baseline server for `kind` (`http`, `tcp`, `websocket`): this bench binary again,
+    /// with `--baseline KIND`.
+    pub fn baseline(kind: &str) -> Result<Server, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("the bench binary: {e}"))?;
+        let mut command = Command::new(exe);
+        command.args(["--baseline", kind]);
+        Server::start(Who::Baseline, command, None)
     }
 
     /// A Node program from `benches/peers/`, given port 0.
