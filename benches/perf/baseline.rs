@@ -13,7 +13,11 @@
 //!   websocket  the generator's handshake → a fixed 101 (its key never changes);
 //!              then each masked frame → the same frame, unmasked
 //! ```
+//!
+//! It unmasks with the crate's own `apply_mask`, so that the WebSocket rows compare what
+//! happens around the same XOR: reads, copies, allocations, events.
 
+use netnotes::ws::frame::apply_mask;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
@@ -109,15 +113,8 @@ fn websocket(mut stream: TcpStream) -> io::Result<()> {
             }
         };
         let end = header + payload;
-        let key = [
-            buf[header - 4],
-            buf[header - 3],
-            buf[header - 2],
-            buf[header - 1],
-        ];
-        for (i, byte) in buf[header..end].iter_mut().enumerate() {
-            *byte ^= key[i % 4];
-        }
+        let key = buf[header - 4..header].try_into().expect("4 bytes");
+        apply_mask(&mut buf[header..end], key, 0);
         // The reply's header is the request's without the key: moved up 4 bytes, it ends
         // where the payload begins, and one write sends both.
         buf.copy_within(..header - 4, 4);
