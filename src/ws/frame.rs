@@ -395,11 +395,20 @@ pub fn parse_header(
 /// assert_eq!(&data, b"Hello");
 /// ```
 pub fn apply_mask(payload: &mut [u8], key: [u8; 4], offset: usize) {
-    // Only offset mod 4 matters; reducing it first means no addition can overflow. A fast
-    // version would XOR a u64 of the repeated key at a time; byte by byte is plainer.
-    let start = offset % 4;
-    for (i, byte) in payload.iter_mut().enumerate() {
-        *byte ^= key[(start + i % 4) % 4];
+    // The key turned to start at this offset's octet (only offset mod 4 matters), then
+    // repeated over 8 bytes: octet i of the payload meets octet i % 8 of `key8`, eight at a
+    // time. A byte at a time costs several instructions per byte; this, a fraction of one.
+    let [a, b, c, d] = key;
+    let mut key8 = [a, b, c, d, a, b, c, d];
+    key8.rotate_left(offset % 4);
+    let key64 = u64::from_ne_bytes(key8);
+    let mut words = payload.chunks_exact_mut(8);
+    for word in &mut words {
+        let masked = u64::from_ne_bytes((&*word).try_into().expect("8 bytes")) ^ key64;
+        word.copy_from_slice(&masked.to_ne_bytes());
+    }
+    for (byte, k) in words.into_remainder().iter_mut().zip(key8) {
+        *byte ^= k;
     }
 }
 
