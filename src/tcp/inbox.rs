@@ -9,9 +9,9 @@
 //! reads more from the socket. When everything has been used, the buffer is emptied, and
 //! [`Inbox::release_if_empty`] gives its memory back: an idle connection holds no buffer.
 
-use super::Socket;
+use super::{Socket, READ_SIZE};
 use std::io::{self, ErrorKind};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The bytes a connection has read and not yet used: the rest of a head, a body, the next
 /// pipelined request. Empty between requests, and then it holds no memory at all.
@@ -60,10 +60,19 @@ impl Inbox {
         self.bytes.extend_from_slice(bytes);
     }
 
-    /// Reads more from the socket, waiting as long as it takes. `Ok(0)`: the peer closed.
-    pub fn fill_blocking(&mut self, socket: &Socket) -> io::Result<usize> {
+    /// Reads at most `max` more bytes from the socket, waiting until `deadline` at most
+    /// (`None`: as long as it takes). `Ok(0)`: the peer closed. For a protocol that reads
+    /// what follows elsewhere: a WebSocket connection reads frame headers here, a kilobyte at
+    /// most, and a long payload straight into its message.
+    pub fn fill_at_most(
+        &mut self,
+        socket: &Socket,
+        max: usize,
+        deadline: Option<Instant>,
+    ) -> io::Result<usize> {
+        let wait = time_left(deadline)?;
         self.compact();
-        socket.read_into(&mut self.bytes, None)
+        socket.read_at_most(&mut self.bytes, max, wait)
     }
 
     fn compact(&mut self) {
@@ -85,11 +94,18 @@ impl Inbox {
 
     /// Reads more from the socket, waiting until `deadline` at most. `Ok(0)`: the peer closed.
     pub fn fill(&mut self, socket: &Socket, deadline: Instant) -> io::Result<usize> {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        if wait.is_zero() {
-            return Err(ErrorKind::TimedOut.into());
-        }
-        self.compact();
-        socket.read_into(&mut self.bytes, Some(wait))
+        self.fill_at_most(socket, READ_SIZE, Some(deadline))
+    }
+}
+
+/// How long a read may wait to meet `deadline` (`None`: no deadline, no limit); a deadline
+/// already past is an error of kind `TimedOut`, as a read that waited for it would be.
+pub fn time_left(deadline: Option<Instant>) -> io::Result<Option<Duration>> {
+    let Some(deadline) = deadline else {
+        return Ok(None);
+    };
+    match deadline.saturating_duration_since(Instant::now()) {
+        wait if wait.is_zero() => Err(ErrorKind::TimedOut.into()),
+        wait => Ok(Some(wait)),
     }
 }

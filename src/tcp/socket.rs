@@ -414,16 +414,27 @@ impl Socket {
     /// that much into `buf`: two system calls for every message. `cargo bench` showed the
     /// peek costing about a tenth of a small request's server time: docs/performance.md.)
     pub fn read_into(&self, buf: &mut Vec<u8>, wait: Option<Duration>) -> io::Result<usize> {
-        if !close_enough(wait, self.read_wait.get()) {
-            self.stream.set_read_timeout(wait)?;
-            self.read_wait.set(wait);
-        }
+        self.read_at_most(buf, READ_SIZE, wait)
+    }
+
+    /// [`Socket::read_into`], taking at most `max` bytes (at least one): a caller that knows
+    /// where the bytes after those should go leaves them in the kernel, to be read straight
+    /// there ([`Socket::read_straight_into`]). A WebSocket connection reads frame headers
+    /// this way, a kilobyte at most, and a long payload straight into its message.
+    pub fn read_at_most(
+        &self,
+        buf: &mut Vec<u8>,
+        max: usize,
+        wait: Option<Duration>,
+    ) -> io::Result<usize> {
+        self.set_read_wait(wait)?;
         let start = buf.len();
         let mut first = [0u8; FIRST_READ];
-        let n = (&*self.stream).read(&mut first)?;
+        let first = &mut first[..max.clamp(1, FIRST_READ)];
+        let n = (&*self.stream).read(first)?;
         buf.extend_from_slice(&first[..n]);
-        let total = if n < FIRST_READ {
-            n // all that was there (0: the peer's FIN)
+        let total = if n < FIRST_READ || max <= n {
+            n // all that was there (0: the peer's FIN), or all that was wanted
         } else {
             // The stack buffer filled: take what else is waiting, without waiting for more.
             // (std has no MSG_DONTWAIT, so O_NONBLOCK goes on for this one read and off again.)
@@ -431,7 +442,7 @@ impl Socket {
                 return Ok(n);
             }
             let old_len = buf.len();
-            buf.resize(old_len + READ_SIZE - FIRST_READ, 0);
+            buf.resize(old_len + max.min(READ_SIZE) - n, 0);
             let more = (&*self.stream).read(&mut buf[old_len..]);
             let restored = self.stream.set_nonblocking(false);
             // Nothing more (WouldBlock), the FIN or an error: the next read reports those.
@@ -440,11 +451,46 @@ impl Socket {
             restored?;
             n + m
         };
-        match total {
-            0 => self.show(|tap| tap.fin(Direction::In)),
-            _ => self.show(|tap| tap.read(&buf[start..])),
-        }
+        self.show_read(&buf[start..]);
         Ok(total)
+    }
+
+    /// Waits up to `wait` for bytes, then reads at most `max` of them (and at most
+    /// [`READ_SIZE`]) straight into the end of `buf`, in one read; how many came, 0 at the
+    /// peer's FIN. For a caller that holds the memory the bytes go to already (a WebSocket
+    /// message being filled): no stack buffer and no copy. `buf` grows by that many zeroed
+    /// bytes for the read (safe Rust reads only into memory already written), then is cut
+    /// back to what came.
+    pub fn read_straight_into(
+        &self,
+        buf: &mut Vec<u8>,
+        max: usize,
+        wait: Option<Duration>,
+    ) -> io::Result<usize> {
+        self.set_read_wait(wait)?;
+        let start = buf.len();
+        buf.resize(start + max.min(READ_SIZE), 0);
+        let read = (&*self.stream).read(&mut buf[start..]);
+        buf.truncate(start + read.as_ref().map_or(0, |n| *n));
+        let n = read?;
+        self.show_read(&buf[start..]);
+        Ok(n)
+    }
+
+    /// Shows bytes read in the wire view (none: the peer's FIN), if it is on.
+    fn show_read(&self, bytes: &[u8]) {
+        match bytes.len() {
+            0 => self.show(|tap| tap.fin(Direction::In)),
+            _ => self.show(|tap| tap.read(bytes)),
+        }
+    }
+
+    fn set_read_wait(&self, wait: Option<Duration>) -> io::Result<()> {
+        if !close_enough(wait, self.read_wait.get()) {
+            self.stream.set_read_timeout(wait)?;
+            self.read_wait.set(wait);
+        }
+        Ok(())
     }
 
     /// Writes all of `data`, blocking until the kernel has taken it; each `write` may wait up

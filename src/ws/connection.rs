@@ -21,7 +21,7 @@
 //!     │       a continuation with nothing to continue / a data frame mid-message ───────▶ 1002
 //!     │       the message would pass max_message ─────────────────────────────────────▶ 1009
 //!     ▼       (checked on the header: nothing is read, nothing allocated for it)
-//!   payload ─ read as it arrives, unmasked in place, appended to the message;
+//!   payload ─ read as it arrives, straight into the message, and unmasked there;
 //!     │       text is checked as each piece arrives: bytes that cannot begin valid
 //!     │       UTF-8 end the connection at once, the rest of the frame unread ────────▶ 1007
 //!     ▼
@@ -43,7 +43,8 @@ use super::frame::{
     Opcode, Role, MAX_CONTROL_PAYLOAD,
 };
 use super::utf8::Utf8Validator;
-use crate::tcp::{Inbox, Socket, SEND_TIMEOUT};
+use crate::tcp::inbox::time_left;
+use crate::tcp::{Inbox, Socket, READ_SIZE, SEND_TIMEOUT};
 use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use std::fmt;
@@ -64,6 +65,10 @@ pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Node's `ws` has no heartbeat of its own; its documentation shows users how to write this
 /// one by hand, with a `setInterval`, `ws.ping()` and `ws.terminate()`.
 pub const PING_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The most one wait for frames reads into the inbox: a header, a small frame or a few. The
+/// rest of a longer payload is read straight into its message, not copied through the inbox.
+const FRAME_READ: usize = 1024;
 
 /// A complete message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -487,7 +492,20 @@ impl WebSocket {
         }
     }
 
-    /// Reads more bytes; the connection's end is a `Close` (1006 without a close frame).
+    /// Reads more bytes into the inbox (see [`WebSocket::read_more`]).
+    fn fill(&mut self) -> Result<(), Stop> {
+        self.read_more(None)
+    }
+
+    /// Reads the next bytes of a payload, at most `left`, straight into the message `data`
+    /// (as [`WebSocket::fill`] waits and answers, but with no copy through the inbox).
+    fn fill_message(&mut self, data: &mut Vec<u8>, left: usize) -> Result<(), Stop> {
+        self.read_more(Some((data, left)))
+    }
+
+    /// Reads more bytes: into the inbox, or (`message`: the buffer and how much is wanted)
+    /// straight into a message being built. The connection's end is a `Close` (1006 without a
+    /// close frame).
     ///
     /// The heartbeat lives here, the one place that waits for the peer: a peer quiet for the
     /// ping interval gets a ping; quiet for another interval, it is taken for dead (its host
@@ -499,18 +517,21 @@ impl WebSocket {
     ///   quiet for the interval, not pinged ──▶ send a ping; quiet_since = now, pinged = true
     ///   quiet for the interval, pinged ──────▶ timeout: close TCP, Close 1006
     /// ```
-    fn fill(&mut self) -> Result<(), Stop> {
+    fn read_more(&mut self, mut message: Option<(&mut Vec<u8>, usize)>) -> Result<(), Stop> {
         loop {
             let heartbeat = self
                 .options
                 .ping_interval
                 .filter(|_| self.close_deadline.is_none());
-            let read = match (self.close_deadline, heartbeat) {
-                (Some(deadline), _) => self.inbox.fill(&self.socket, deadline),
-                (None, Some(interval)) => {
-                    self.inbox.fill(&self.socket, self.quiet_since + interval)
-                }
-                (None, None) => self.inbox.fill_blocking(&self.socket),
+            let deadline = match (self.close_deadline, heartbeat) {
+                (Some(deadline), _) => Some(deadline),
+                (None, Some(interval)) => Some(self.quiet_since + interval),
+                (None, None) => None,
+            };
+            let read = match &mut message {
+                Some((data, left)) => time_left(deadline)
+                    .and_then(|wait| self.socket.read_straight_into(data, *left, wait)),
+                None => self.inbox.fill_at_most(&self.socket, FRAME_READ, deadline),
             };
             match read {
                 Ok(0) => return Err(Stop::Closed(1006, String::new())),
@@ -597,17 +618,22 @@ impl WebSocket {
             },
         };
         let mut left = header.payload_len as usize; // at most max_message: parse_header checked
-                                                    // Room for what is here already (all of a small frame): one allocation, not a few
-                                                    // growing ones. Not more: a peer may announce far more than it sends.
-        partial.data.reserve(left.min(self.inbox.available().len()));
+                                                    // Room for what is here and one read more: one allocation for a frame of up to 64 KiB,
+                                                    // not a few growing ones. Not more: a peer may announce far more than it sends.
+        partial
+            .data
+            .reserve(left.min(self.inbox.available().len() + READ_SIZE));
         let mut offset = 0;
         while left > 0 {
+            let start = partial.data.len();
             if self.inbox.available().is_empty() {
-                self.fill()?;
+                self.fill_message(&mut partial.data, left)?;
+            } else {
+                let n = self.inbox.available().len().min(left);
+                partial.data.extend_from_slice(&self.inbox.available()[..n]);
+                self.inbox.consume(n);
             }
-            let piece = &mut self.inbox.available_mut()[..];
-            let n = piece.len().min(left);
-            let piece = &mut piece[..n];
+            let piece = &mut partial.data[start..];
             if let Some(key) = header.mask {
                 apply_mask(piece, key, offset);
             }
@@ -616,10 +642,8 @@ impl WebSocket {
                 utf8.feed(piece)
                     .map_err(|_| Stop::Violation(Violation::InvalidUtf8))?;
             }
-            partial.data.extend_from_slice(piece);
-            self.inbox.consume(n);
-            left -= n;
-            offset += n;
+            left -= piece.len();
+            offset += piece.len();
         }
         if !header.fin {
             self.partial = Some(partial);
