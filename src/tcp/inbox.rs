@@ -41,10 +41,12 @@ impl Inbox {
         }
     }
 
-    /// Takes every unused byte out (to hand a connection over, say).
+    /// Takes every unused byte out, in the inbox's own buffer (to hand a connection over, or
+    /// to make a message of a payload that is all there), leaving the inbox empty.
     pub fn take(&mut self) -> Vec<u8> {
-        let rest = self.bytes.split_off(self.start);
-        *self = Inbox::default();
+        let mut rest = std::mem::take(&mut self.bytes);
+        rest.drain(..self.start);
+        self.start = 0;
         rest
     }
 

@@ -39,8 +39,8 @@
 //! handle no further frames; after sending one we send nothing more.
 
 use super::frame::{
-    apply_mask, close_payload, encode_header, parse_close, parse_header, FrameError, FrameHeader,
-    Opcode, Role, MAX_CONTROL_PAYLOAD,
+    apply_mask, close_payload, encode_frame, header_bytes, parse_close, parse_header, FrameError,
+    FrameHeader, Opcode, Role, MAX_CONTROL_PAYLOAD,
 };
 use super::utf8::Utf8Validator;
 use crate::tcp::inbox::time_left;
@@ -350,17 +350,18 @@ impl WebSocket {
             Some(keys) => Some(keys.next()?),
             None => None,
         };
-        let header = encode_header(true, opcode, mask, payload.len() as u64);
         let timeout = Some(self.options.send_timeout);
         let sent = match mask {
-            // A server's payload goes out as it is, beside its header: one writev, no copy.
-            None => self.socket.write_all_parts([&header, payload], timeout),
+            // A server's payload goes out as it is, beside its header (on the stack): one
+            // writev, no copy, no allocation.
+            None => {
+                let (header, len) = header_bytes(true, opcode, None, payload.len() as u64);
+                self.socket
+                    .write_all_parts([&header[..len], payload], timeout)
+            }
             // A client masks a copy (the caller's bytes are not ours to change).
             Some(key) => {
-                let mut frame = header;
-                let start = frame.len();
-                frame.extend_from_slice(payload);
-                apply_mask(&mut frame[start..], key, 0);
+                let frame = encode_frame(true, opcode, payload, Some(key));
                 self.socket.write_all(&frame, timeout)
             }
         };
@@ -618,18 +619,21 @@ impl WebSocket {
             },
         };
         let mut left = header.payload_len as usize; // at most max_message: parse_header checked
-                                                    // Room for what is here and one read more: one allocation for a frame of up to 64 KiB,
-                                                    // not a few growing ones. Not more: a peer may announce far more than it sends.
-        partial
-            .data
-            .reserve(left.min(self.inbox.available().len() + READ_SIZE));
         let mut offset = 0;
         while left > 0 {
             let start = partial.data.len();
-            if self.inbox.available().is_empty() {
+            let here = self.inbox.available().len();
+            if here == 0 {
                 self.fill_message(&mut partial.data, left)?;
+            } else if start == 0 && here == left {
+                // The payload is all here and nothing after it (a small frame, usually): the
+                // inbox's buffer becomes the message's.
+                partial.data = self.inbox.take();
             } else {
-                let n = self.inbox.available().len().min(left);
+                let n = here.min(left);
+                // Room for this piece and one read more: one allocation for a frame of up to
+                // 64 KiB. Not more: a peer may announce far more than it sends.
+                partial.data.reserve(left.min(n + READ_SIZE));
                 partial.data.extend_from_slice(&self.inbox.available()[..n]);
                 self.inbox.consume(n);
             }

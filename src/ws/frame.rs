@@ -428,26 +428,38 @@ pub fn encode_header(
     mask: Option<[u8; 4]>,
     payload_len: u64,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(MAX_HEADER_LEN);
-    write_header(&mut out, fin, opcode, mask, payload_len);
-    out
+    let (bytes, len) = header_bytes(fin, opcode, mask, payload_len);
+    bytes[..len].to_vec()
 }
 
-fn write_header(out: &mut Vec<u8>, fin: bool, opcode: Opcode, mask: Option<[u8; 4]>, len: u64) {
-    out.push(u8::from(fin) << 7 | opcode.as_u8());
+/// [`encode_header`] on the stack: the bytes and how many of them are the header. A server
+/// sends every frame with one of these, so a frame costs no allocation.
+pub(crate) fn header_bytes(
+    fin: bool,
+    opcode: Opcode,
+    mask: Option<[u8; 4]>,
+    payload_len: u64,
+) -> ([u8; MAX_HEADER_LEN], usize) {
+    let mut out = [0u8; MAX_HEADER_LEN];
+    out[0] = u8::from(fin) << 7 | opcode.as_u8();
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
-    if len <= 125 {
-        out.push(mask_bit | len as u8);
-    } else if let Ok(len16) = u16::try_from(len) {
-        out.push(mask_bit | 126);
-        out.extend_from_slice(&len16.to_be_bytes());
+    let mut len = if payload_len <= 125 {
+        out[1] = mask_bit | payload_len as u8;
+        2
+    } else if let Ok(len16) = u16::try_from(payload_len) {
+        out[1] = mask_bit | 126;
+        out[2..4].copy_from_slice(&len16.to_be_bytes());
+        4
     } else {
-        out.push(mask_bit | 127);
-        out.extend_from_slice(&len.to_be_bytes());
-    }
+        out[1] = mask_bit | 127;
+        out[2..10].copy_from_slice(&payload_len.to_be_bytes());
+        10
+    };
     if let Some(key) = mask {
-        out.extend_from_slice(&key);
+        out[len..len + 4].copy_from_slice(&key);
+        len += 4;
     }
+    (out, len)
 }
 
 /// A whole frame: header and payload, the payload masked with `mask` if there is one (a
@@ -460,9 +472,9 @@ fn write_header(out: &mut Vec<u8>, fin: bool, opcode: Opcode, mask: Option<[u8; 
 /// assert_eq!(frame, [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 /// ```
 pub fn encode_frame(fin: bool, opcode: Opcode, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(MAX_HEADER_LEN + payload.len());
-    write_header(&mut out, fin, opcode, mask, payload.len() as u64);
-    let start = out.len();
+    let (header, start) = header_bytes(fin, opcode, mask, payload.len() as u64);
+    let mut out = Vec::with_capacity(start + payload.len());
+    out.extend_from_slice(&header[..start]);
     out.extend_from_slice(payload);
     if let Some(key) = mask {
         apply_mask(&mut out[start..], key, 0);
