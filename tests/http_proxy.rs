@@ -601,3 +601,51 @@ fn a_tunnel_with_no_byte_either_way_for_the_tunnel_timeout_is_closed() {
         l == format!("[http] tunnel 127.0.0.1:{echo} timeout: no byte either way for 300 ms")
     });
 }
+
+#[test]
+fn origins_by_any_spelling_share_a_pool_and_idle_upstream_connections_are_closed() {
+    let (_origin, up) = common::server("http-server", &["--quiet"]);
+    let (proxy, port) = proxy(&["--quiet", "--free-socket-timeout", "300"]);
+    let pid = proxy.pid();
+    let before = threads_and_fds(pid);
+    // Forty spellings of localhost, one after the other: one pool, one connection, reused.
+    let mut spellings: Vec<String> = (0..40u32)
+        .map(|bits| {
+            let upper = |(i, c): (usize, char)| match bits >> i & 1 {
+                1 => c.to_ascii_uppercase(),
+                _ => c,
+            };
+            "localhost".chars().enumerate().map(upper).collect()
+        })
+        .collect();
+    // And the same address written four other ways: four more origins.
+    spellings.extend(["127.0.0.1", "127.1", "2130706433", "[::ffff:127.0.0.1]"].map(String::from));
+    for host in &spellings {
+        let got = exchange(
+            port,
+            format!("GET http://{host}:{up}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{host}: {got}");
+    }
+    let burst = threads_and_fds(pid);
+    assert!(
+        burst.1 <= before.1 + 8,
+        "{} spellings left {} descriptors open (from {}): one pool per spelling?",
+        spellings.len(),
+        burst.1,
+        before.1
+    );
+    // Then nobody asks for anything: the free connections are closed within about a second
+    // of their timeout (the origin server would have kept them 5 s).
+    let idle = Instant::now();
+    let after = settles_to(pid, usize::MAX, before.1);
+    assert!(
+        after.1 <= before.1,
+        "descriptors: {} before, {} after the burst, {} after {:?} idle",
+        before.1,
+        burst.1,
+        after.1,
+        idle.elapsed()
+    );
+}

@@ -57,6 +57,13 @@ fn command() -> Command {
         "S",
         "connections per upstream host:port (the Agent's maxSockets)",
     )
+    .flag(
+        "free-socket-timeout",
+        Kind::Count,
+        Some("5000"),
+        "MS",
+        "an upstream connection left free in the pool for MS is closed (the Agent's timeout)",
+    )
     .max_connections()
     .flag(
         "exit-after",
@@ -89,6 +96,7 @@ fn main() {
         ..ProxyOptions::new(trace)
     };
     let agent = Agent::with_trace(count("max-sockets"), trace);
+    agent.set_free_socket_timeout(millis("free-socket-timeout"));
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let server = Server::listen(addr, options).unwrap_or_else(|e| cli::fatal(e));

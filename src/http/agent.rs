@@ -51,6 +51,15 @@
 //! 1 µs, becomes a whole kernel tick — 1 to 4 ms — on every reuse; non-blocking costs nothing.)
 //! A server may still close it between our look and our request; the client then retries an
 //! idempotent request once on a fresh connection (see `client`).
+//!
+//! **What the pool keeps, and for how long.** Looking only when an origin is used again
+//! would keep every connection to an origin nobody asks for any more, open on our side for
+//! ever (after the server's FIN, in `CLOSE_WAIT`). So a free connection is closed once it
+//! has been free for the free-socket timeout (5 s, as Node's global agent since Node 19),
+//! by one sweeper thread per agent that runs while anything is free and looks at least once
+//! a second (closing what the server closed meanwhile too); an origin with nothing lent,
+//! free or waiting leaves the map; and origins are keyed lowercased with the port written
+//! ([`Agent::origin`]), so that `LocalHost` and `localhost` are one pool, not two.
 
 use crate::addr;
 use crate::error::NodeError;
@@ -60,8 +69,9 @@ use crate::wire::{self, Direction, Side, Tap};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// The most connections an agent opens to one origin: 5, the figure the book gives for
 /// Node's `http.globalAgent.maxSockets` (Node 20's default is `Infinity`).
@@ -70,6 +80,17 @@ pub const DEFAULT_MAX_SOCKETS: usize = 5;
 /// The most idle connections kept per origin: 256, Node's `maxFreeSockets` default. A
 /// connection released past it is closed.
 pub const MAX_FREE_SOCKETS: usize = 256;
+
+/// How long a connection may sit free in the pool before it is closed: 5 s, the `timeout`
+/// of Node's global agent since Node 19 (a server's keep-alive timeout is often about as
+/// long: ours and Node's are 5 s). Node closes a free socket on its `timeout` event; here
+/// one sweeper thread per agent does it (see [`Agent::set_free_socket_timeout`]).
+pub const FREE_SOCKET_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often the sweeper looks at the free connections at most: once a second, so that
+/// one the server closed (its FIN unread, our end in `CLOSE_WAIT`) is closed within about a
+/// second too, even when nobody asks the pool for anything.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// One client connection: a `TcpStream` and where it goes.
 ///
@@ -219,6 +240,10 @@ struct State {
     stats: AgentStats,
     /// The server's count every connection of this agent takes a place in, if any.
     places: Option<Places>,
+    /// How long a connection may stay free ([`FREE_SOCKET_TIMEOUT`]).
+    free_timeout: Duration,
+    /// Whether the sweeper thread runs (it does while any connection is free).
+    sweeping: bool,
 }
 
 #[derive(Debug, Default)]
@@ -231,11 +256,13 @@ struct Origin {
     queue: VecDeque<u64>,
 }
 
-/// An idle connection in the pool, with its place in the server's count.
+/// An idle connection in the pool, with its place in the server's count and since when it
+/// is free.
 #[derive(Debug)]
 struct Free {
     connection: Connection,
     place: Option<Place>,
+    since: Instant,
 }
 
 /// How [`Agent::take`] served a request.
@@ -257,7 +284,10 @@ impl Agent {
             pool: Arc::new(Pool {
                 max_sockets: max_sockets.max(1),
                 trace,
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    free_timeout: FREE_SOCKET_TIMEOUT,
+                    ..State::default()
+                }),
                 changed: Condvar::new(),
             }),
         }
@@ -276,10 +306,25 @@ impl Agent {
         self.pool.lock().places = Some(places);
     }
 
-    /// The name of an origin, as the pool keys it: `host:port` (Node's key also ends with the
-    /// local address, `localhost:1337:`, empty here).
+    /// How long a connection may stay free in the pool before it is closed
+    /// ([`FREE_SOCKET_TIMEOUT`]; Node's `new Agent({ keepAlive: true, timeout })`).
+    pub fn set_free_socket_timeout(&self, timeout: Duration) {
+        self.pool.lock().free_timeout = timeout;
+    }
+
+    /// The name of an origin, as the pool keys it: `host:port`, the host lowercased and
+    /// unbracketed, the port always written (RFC 3986 §6.2.2.1: the host is case-insensitive;
+    /// §6.2.3: a default port is the same origin as no port), so that `LocalHost`,
+    /// `localhost` and `LOCALHOST` share one pool. (Node's key also ends with the local
+    /// address, `localhost:1337:`, empty here; Node does not lowercase.)
+    ///
+    /// ```
+    /// use netnotes::http::agent::Agent;
+    /// assert_eq!(Agent::origin("LocalHost", 80), "localhost:80");
+    /// assert_eq!(Agent::origin("[::1]", 1337), "::1:1337");
+    /// ```
     pub fn origin(host: &str, port: u16) -> String {
-        format!("{}:{port}", addr::unbracket(host))
+        format!("{}:{port}", addr::unbracket(host).to_ascii_lowercase())
     }
 
     /// Lends a connection to `host:port`: a free one that is still open, else a new one if
@@ -381,6 +426,8 @@ impl Agent {
         self.count(|o| o.queue.len())
     }
 
+    /// Per live origin, one figure; an origin with nothing lent, free or waiting has left the
+    /// map, and one whose figure is 0 is left out, as Node deletes an empty list's key.
     fn count(&self, what: impl Fn(&Origin) -> usize) -> Vec<(String, usize)> {
         self.pool
             .lock()
@@ -434,12 +481,13 @@ impl Pool {
         if let Some(origin) = state.origins.get_mut(key) {
             origin.active = origin.active.saturating_sub(1);
         }
+        state.forget_if_unused(key);
         drop(state);
         self.changed.notify_all();
     }
 
     /// A lent connection comes back for reuse (Node's agent `free` event).
-    fn put_back(&self, key: &str, free: Free) {
+    fn put_back(self: &Arc<Self>, key: &str, free: Free) {
         let mut state = self.lock();
         let origin = state.origins.entry(key.to_string()).or_default();
         origin.active = origin.active.saturating_sub(1);
@@ -451,8 +499,99 @@ impl Pool {
             );
             origin.free.push(free);
         }
+        state.forget_if_unused(key);
+        if !state.sweeping {
+            state.sweeping = self.start_sweeper();
+        }
         drop(state);
         self.changed.notify_all();
+    }
+
+    /// Starts the thread that closes connections free for too long; `false` if it could not
+    /// be started (then the next `put_back` tries again, and until then a free connection is
+    /// checked only when its origin is used).
+    fn start_sweeper(self: &Arc<Self>) -> bool {
+        let pool = Arc::downgrade(self);
+        thread::Builder::new()
+            .name("agent sweeper".into())
+            .stack_size(crate::tcp::server::STACK_SIZE)
+            .spawn(move || sweep(&pool))
+            .is_ok()
+    }
+
+    /// Closes the free connections that have been free too long, or that the server closed;
+    /// returns how long to wait before the next look, or `None` once nothing is free (the
+    /// sweeper then ends; the next `put_back` starts another).
+    fn sweep_once(&self) -> Option<Duration> {
+        let mut state = self.lock();
+        let timeout = state.free_timeout;
+        let now = Instant::now();
+        let mut closed = Vec::new();
+        for origin in state.origins.values_mut() {
+            origin.free.retain_mut(|free| {
+                let expired = now.duration_since(free.since) >= timeout;
+                let keep = !expired && free.connection.still_open();
+                if !keep {
+                    closed.push((free.connection.remote_address(), expired));
+                }
+                keep
+            });
+        }
+        state.stats.stale += closed.iter().filter(|(_, expired)| !expired).count() as u64;
+        state.origins.retain(|_, origin| !origin.unused());
+        let next = state
+            .origins
+            .values()
+            .flat_map(|origin| &origin.free)
+            .map(|free| (free.since + timeout).saturating_duration_since(now))
+            .min();
+        if next.is_none() {
+            state.sweeping = false;
+        }
+        drop(state);
+        for (remote, expired) in closed {
+            let ms = timeout.as_millis();
+            match expired {
+                true => self.trace.emit(
+                    "timeout",
+                    Some(remote),
+                    format_args!("free for {ms} ms: closed"),
+                ),
+                false => self.trace.emit(
+                    "stale",
+                    Some(remote),
+                    format_args!("closed by the server while free"),
+                ),
+            }
+        }
+        next.map(|next| next.min(SWEEP_EVERY))
+    }
+}
+
+/// The sweeper's loop: looks at the free connections when the first may expire, and at least
+/// every [`SWEEP_EVERY`], until none is left or the agent is gone.
+fn sweep(pool: &Weak<Pool>) {
+    loop {
+        let Some(wait) = pool.upgrade().and_then(|pool| pool.sweep_once()) else {
+            return;
+        };
+        thread::sleep(wait.max(Duration::from_millis(1)));
+    }
+}
+
+impl State {
+    /// Drops `key` from the map once it has nothing lent, free or waiting: a pool that
+    /// served a million origins keeps none of them.
+    fn forget_if_unused(&mut self, key: &str) {
+        if self.origins.get(key).is_some_and(Origin::unused) {
+            self.origins.remove(key);
+        }
+    }
+}
+
+impl Origin {
+    fn unused(&self) -> bool {
+        self.active == 0 && self.free.is_empty() && self.queue.is_empty()
     }
 }
 
@@ -517,7 +656,15 @@ impl Lease {
     pub fn release(mut self) {
         if let (Some(pool), Some(connection)) = (self.pool.take(), self.connection.take()) {
             let place = self.place.take();
-            pool.put_back(&self.key, Free { connection, place });
+            let since = Instant::now();
+            pool.put_back(
+                &self.key,
+                Free {
+                    connection,
+                    place,
+                    since,
+                },
+            );
         }
     }
 
@@ -619,17 +766,61 @@ mod tests {
         let probe = Connection::connect("127.0.0.1", port, None).unwrap();
         let _probe_server = accepted.recv().unwrap();
         assert!(probe.still_open(), "an open, quiet connection is reusable");
-        // Wait (bounded) until our end has seen the FIN, as a later request would.
+        // Wait (bounded) until our end has seen the FIN, as a later request would (or the
+        // sweeper has, and closed the connection already).
         until("the FIN", || {
             let state = agent.pool.lock();
-            !state.origins[&format!("127.0.0.1:{port}")].free[0]
-                .connection
-                .still_open()
+            state
+                .origins
+                .get(&format!("127.0.0.1:{port}"))
+                .and_then(|origin| origin.free.first())
+                .is_none_or(|free| !free.connection.still_open())
         });
         let next = agent.acquire("127.0.0.1", port).unwrap();
         assert!(!next.reused(), "the closed connection was lent");
         assert_eq!(agent.stats().stale, 1);
         assert_eq!(agent.stats().opened, 2);
+    }
+
+    #[test]
+    fn spellings_of_one_host_share_one_pool_and_an_unused_origin_leaves_the_map() {
+        let (port, _accepted) = listener();
+        let agent = Agent::new(5);
+        let first = agent.acquire("LocalHost", port).unwrap();
+        first.release();
+        let again = agent.acquire("LOCALHOST", port).unwrap();
+        assert!(again.reused(), "LOCALHOST is localhost's pool");
+        assert_eq!(agent.sockets(), [(format!("localhost:{port}"), 1)]);
+        drop(again); // closed: nothing lent, free or waiting
+        assert!(agent.pool.lock().origins.is_empty());
+        assert_eq!(agent.sockets(), []);
+        assert_eq!(agent.free_sockets(), []);
+    }
+
+    #[test]
+    fn a_free_connection_is_closed_after_the_free_socket_timeout_with_no_other_traffic() {
+        let (port, accepted) = listener();
+        let agent = Agent::new(5);
+        let timeout = Duration::from_millis(200);
+        agent.set_free_socket_timeout(timeout);
+        let lease = agent.acquire("127.0.0.1", port).unwrap();
+        let mut server_side = accepted.recv().unwrap();
+        let freed = Instant::now();
+        lease.release();
+        // The server sees our FIN: the connection was closed on our side, unasked.
+        server_side
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        assert_eq!(server_side.read(&mut [0u8; 1]).unwrap(), 0);
+        let after = freed.elapsed();
+        assert!(
+            after >= timeout && after < timeout + SWEEP_EVERY + Duration::from_secs(2),
+            "closed {after:?} after it was freed; the timeout is {timeout:?}"
+        );
+        until("the origin to leave the map", || {
+            agent.pool.lock().origins.is_empty()
+        });
+        assert_eq!(agent.free_sockets(), []);
     }
 
     #[test]
