@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Running, DEADLINE};
+use common::{proc_status, Running, DEADLINE};
 use netnotes::http::message::RequestHead;
 use netnotes::http::{Handler, Request, Response, Server, ServerOptions};
 use netnotes::tcp::{Socket, SocketEvent};
@@ -468,21 +468,11 @@ fn heads_past_the_limits_get_431() {
     assert_eq!(client.reply().status, 200);
 }
 
-/// The server's resident memory, from `/proc/PID/status`, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server runs");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
-
 #[test]
 fn empty_lines_before_a_request_are_not_kept_and_count_toward_the_head_bound() {
     // A bound far beyond what 3 s of loopback can carry: the peer goes on as long as it likes.
     let (patient, port) = server(&["--max-header-bytes", "1000000000000"]);
-    let before = rss_kib(patient.pid());
+    let before = proc_status(patient.pid(), "VmRSS:");
     let mut client = Client::connect(port);
     let mut stream = client.stream.try_clone().unwrap();
     let writer = std::thread::spawn(move || {
@@ -497,7 +487,7 @@ fn empty_lines_before_a_request_are_not_kept_and_count_toward_the_head_bound() {
     });
     let mut most = before;
     while !writer.is_finished() {
-        most = most.max(rss_kib(patient.pid()));
+        most = most.max(proc_status(patient.pid(), "VmRSS:"));
         std::thread::sleep(Duration::from_millis(20));
     }
     let sent = writer.join().unwrap();

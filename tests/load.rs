@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{Running, DEADLINE};
+use common::{proc_status, Running, DEADLINE};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::Command;
@@ -42,26 +42,12 @@ fn start(name: &str, args: &[&str]) -> (Running, u16) {
     (server, port)
 }
 
-/// A field of `/proc/PID/status` (`Threads:`, `VmRSS:`), as a number.
-fn status(pid: u32, field: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server runs");
-    let line = text
-        .lines()
-        .find(|l| l.starts_with(field))
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
-    line[field.len()..]
-        .split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .expect("a number")
-}
-
 fn threads(pid: u32) -> u64 {
-    status(pid, "Threads:")
+    proc_status(pid, "Threads:")
 }
 
 fn rss_kib(pid: u32) -> u64 {
-    status(pid, "VmRSS:")
+    proc_status(pid, "VmRSS:")
 }
 
 /// Waits until `check` holds, or fails the test naming `what`.

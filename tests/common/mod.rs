@@ -250,6 +250,21 @@ pub fn read_request(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
     }
 }
 
+/// A field of `/proc/PID/status` (`Threads:`, `VmRSS:` in KiB), as a number: what a process
+/// really costs, as the kernel counts it.
+pub fn proc_status(pid: u32, field: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process runs");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(field))
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
+    line[field.len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("a number")
+}
+
 /// A server for one request that never finishes answering: it sends `first`, then `piece`
 /// every `every`, until the client goes away (or [`DEADLINE`]). An endless series of interim
 /// heads (`102 Processing`), or a head that trickles in a field at a time. Returns its port.
