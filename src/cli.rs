@@ -33,6 +33,7 @@
 
 use std::fmt;
 use std::process;
+use std::time::Duration;
 
 /// What kind of value a flag takes, and so how it is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,10 @@ pub enum Kind {
     Count,
     /// A whole number from 0 up (`--gap-us 0`).
     Number,
+    /// A time limit in milliseconds, from 1 up (`--timeout 500`); read with [`Args::millis`].
+    /// 0 is refused: a limit already reached is never what a user means, and "no limit" is
+    /// not spelled 0 (see [`crate::timeout`]).
+    Millis,
     /// Non-empty text that may be given many times; every value is kept, in order
     /// (`-H 'A: 1' -H 'B: 2'`). Read them with [`Args::all`].
     List,
@@ -402,6 +407,12 @@ fn check(flag: &Flag, text: &str) -> Result<Value, CliError> {
         Kind::Port => number(0, u64::from(u16::MAX)),
         Kind::Count => number(1, u64::MAX),
         Kind::Number => number(0, u64::MAX),
+        Kind::Millis => match text.parse::<u64>() {
+            Ok(ms) if ms >= 1 => Ok(Value::Number(ms)),
+            _ => Err(CliError(format!(
+                "--{name} must be a time in milliseconds from 1 up, got '{text}'"
+            ))),
+        },
     }
 }
 
@@ -441,6 +452,11 @@ impl Args {
             Some(Value::Number(n)) => Some(*n),
             _ => None,
         }
+    }
+
+    /// A [`Kind::Millis`] flag's value, if given or defaulted.
+    pub fn millis(&self, name: &str) -> Option<Duration> {
+        self.number(name).map(Duration::from_millis)
     }
 
     /// `--host`, brackets removed. Every binary declares it with a default.

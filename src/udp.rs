@@ -54,7 +54,7 @@
 use crate::addr;
 use crate::error::NodeError;
 use crate::inspect;
-use crate::timeout::is_timeout;
+use crate::timeout::{is_timeout, kernel_wait};
 use crate::trace::Trace;
 use crate::wire::{self, Direction};
 use std::collections::VecDeque;
@@ -288,14 +288,15 @@ impl Socket {
         self.closing = true;
     }
 
-    /// Closes the socket once `idle` passes without a datagram; `None` (or zero) waits forever.
-    /// The time counts from the call and again from each datagram.
+    /// Closes the socket once `idle` passes without a datagram; `None` waits forever, and a
+    /// zero `idle` is up at once (see [`crate::timeout`]). The time counts from the call and
+    /// again from each datagram.
     ///
     /// Node has no such option: a Node program would re-arm a `setTimeout(() =>
     /// socket.close(), ms)` on every message. A blocking thread waits in `recv_from`, so the
     /// wait itself gets the limit (`SO_RCVTIMEO`, `socket(7)`).
     pub fn set_idle_timeout(&mut self, idle: Option<Duration>) {
-        self.idle = idle.filter(|d| !d.is_zero());
+        self.idle = idle;
     }
 
     /// Waits for the next event and returns it (tracing it first, except `listening`, which
@@ -336,11 +337,13 @@ impl Socket {
                 return SocketEvent::Close;
             }
             if self.idle != self.read_wait {
-                if let Err(e) = self.socket.set_read_timeout(self.idle) {
-                    self.fail_receiving(&e);
-                    continue;
+                let set = kernel_wait(self.idle).map(|wait| self.socket.set_read_timeout(wait));
+                match set {
+                    Err(_) => self.closing = true, // a zero idle time: up already
+                    Ok(Err(e)) => self.fail_receiving(&e),
+                    Ok(Ok(())) => self.read_wait = self.idle,
                 }
-                self.read_wait = self.idle;
+                continue;
             }
             if self.buffer.len() < RECV_BUFFER {
                 self.buffer = vec![0; RECV_BUFFER];
@@ -631,6 +634,16 @@ mod tests {
             server.next_event(),
             Some(SocketEvent::Message { data, .. }) if data == b"still here"
         ));
+    }
+
+    #[test]
+    fn a_zero_idle_time_closes_at_once_even_with_a_datagram_waiting() {
+        let mut server = Socket::bind(loopback(), Trace::off("udp")).unwrap();
+        server.next_event(); // listening
+        let mut client = Socket::bind(loopback(), Trace::off("udp")).unwrap();
+        client.send_to(b"late", server.address()).unwrap();
+        server.set_idle_timeout(Some(Duration::ZERO));
+        assert!(matches!(server.next_event(), Some(SocketEvent::Close)));
     }
 
     #[test]

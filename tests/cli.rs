@@ -105,3 +105,28 @@ fn an_empty_message_is_refused() {
         "--message must not be empty",
     );
 }
+
+#[test]
+fn a_time_of_zero_is_refused_on_every_flag_that_takes_one() {
+    for (name, flag) in [
+        ("tcp-server", "--timeout"),
+        ("nagle", "--timeout"),
+        ("udp-server", "--idle"),
+        ("udp-client", "--wait"),
+        ("http-server", "--headers-timeout"),
+        ("http-server", "--request-timeout"),
+        ("http-server", "--keep-alive-timeout"),
+        ("http-client", "--timeout"),
+        ("http-proxy", "--upstream-timeout"),
+        ("http-proxy", "--tunnel-timeout"),
+        ("ws-server", "--headers-timeout"),
+        ("ws-server", "--send-timeout"),
+        ("ws-server", "--ping-interval"),
+    ] {
+        assert_usage_error(
+            name,
+            &[flag, "0"],
+            &format!("{flag} must be a time in milliseconds from 1 up, got '0'"),
+        );
+    }
+}

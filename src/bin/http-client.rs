@@ -31,7 +31,6 @@ use std::process;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
 
 fn command() -> Command {
     Command::new("http-client", "the book's HTTP client; --repeat shows the Agent pool at work")
@@ -41,7 +40,7 @@ fn command() -> Command {
         .flag("header", Kind::List, None, "'NAME: VALUE'", "a header field to send, in order")
         .alias('H')
         .flag("data", Kind::Text, None, "BODY", "request body (sent with Content-Length)")
-        .flag("timeout", Kind::Count, Some("120000"), "MS", "time for the response head, then for each read of the body")
+        .flag("timeout", Kind::Millis, Some("120000"), "MS", "time for the response head, then for each read of the body")
         .flag("repeat", Kind::Count, None, "N", "send N requests through one Agent, print the pool's figures")
         .flag("concurrency", Kind::Count, Some("1"), "C", "with --repeat: requests in flight at once")
         .flag("max-sockets", Kind::Count, Some("5"), "S", "the Agent's maxSockets per host:port (the book's 5)")
@@ -79,7 +78,7 @@ fn main() {
     options.path = args.text("path").unwrap_or("/").to_string();
     options.headers = headers;
     options.agent = Some(agent.clone());
-    options.timeout = Duration::from_millis(args.number("timeout").unwrap_or(120_000));
+    options.timeout = args.millis("timeout").expect("--timeout has a default");
     options.trace = trace;
     let body = args.text("data").unwrap_or("").as_bytes().to_vec();
 

@@ -28,7 +28,6 @@ use netnotes::http::agent::Agent;
 use netnotes::http::proxy::{Proxy, ProxyOptions};
 use netnotes::http::{self, Server, ServerOptions};
 use netnotes::trace::Trace;
-use std::time::Duration;
 
 fn command() -> Command {
     Command::new(
@@ -38,14 +37,14 @@ fn command() -> Command {
     .server("8080")
     .flag(
         "upstream-timeout",
-        Kind::Count,
+        Kind::Millis,
         Some("30000"),
         "MS",
         "silence from an upstream before 504",
     )
     .flag(
         "tunnel-timeout",
-        Kind::Count,
+        Kind::Millis,
         Some("300000"),
         "MS",
         "a CONNECT tunnel with no byte either way for MS is closed",
@@ -89,7 +88,7 @@ fn main() {
         exit_after: args.number("exit-after"),
         ..ServerOptions::new(trace)
     };
-    let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));
+    let millis = |name| args.millis(name).expect("every time flag has a default");
     let proxy_options = ProxyOptions {
         upstream_timeout: millis("upstream-timeout"),
         tunnel_timeout: millis("tunnel-timeout"),

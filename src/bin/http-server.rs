@@ -38,9 +38,9 @@ fn command() -> Command {
     .flag("max-header-bytes", Kind::Count, Some("16384"), "BYTES", "longest head accepted (431 past it)")
     .flag("max-headers", Kind::Count, Some("2000"), "N", "most header fields accepted (431 past it)")
     .flag("max-body-bytes", Kind::Number, Some("1048576"), "BYTES", "longest body accepted (413 past it)")
-    .flag("headers-timeout", Kind::Count, Some("60000"), "MS", "time for a head to arrive (408 past it)")
-    .flag("request-timeout", Kind::Count, Some("300000"), "MS", "time for a whole request to arrive (408)")
-    .flag("keep-alive-timeout", Kind::Count, Some("5000"), "MS", "idle time between requests before closing")
+    .flag("headers-timeout", Kind::Millis, Some("60000"), "MS", "time for a head to arrive (408 past it)")
+    .flag("request-timeout", Kind::Millis, Some("300000"), "MS", "time for a whole request to arrive (408)")
+    .flag("keep-alive-timeout", Kind::Millis, Some("5000"), "MS", "idle time between requests before closing")
     .example("cargo run --release --bin http-server -- --port 1337 & curl -v http://127.0.0.1:1337/headers")
 }
 
@@ -132,7 +132,7 @@ fn text(res: &mut Response<'_>, status: u16, body: &str) -> std::io::Result<()> 
 
 /// The server's options from the flags.
 fn options(args: &cli::Args) -> ServerOptions {
-    let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));
+    let millis = |name| args.millis(name).expect("every time flag has a default");
     let count = |name| {
         args.number(name)
             .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX))

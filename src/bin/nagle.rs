@@ -61,7 +61,7 @@ fn command() -> Command {
     )
     .flag(
         "timeout",
-        Kind::Count,
+        Kind::Millis,
         Some("5000"),
         "MS",
         "give up on a connect or a reply after this long",
@@ -99,7 +99,7 @@ fn main() {
         rounds: args.number("rounds").unwrap_or(50),
         writes: args.number("writes").unwrap_or(200),
         gap: Duration::from_micros(args.number("gap-us").unwrap_or(100)),
-        timeout: Duration::from_millis(args.number("timeout").unwrap_or(5000)),
+        timeout: args.millis("timeout").expect("--timeout has a default"),
     };
 
     // Port 0: our own server, untraced (every read would be a line), on a thread of its own.

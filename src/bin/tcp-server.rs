@@ -18,7 +18,6 @@ use netnotes::cli::{self, Command, Kind};
 use netnotes::tcp::{Server, ServerOptions, SocketEvent};
 use netnotes::trace::Trace;
 use netnotes::wire;
-use std::time::Duration;
 
 fn command() -> Command {
     Command::new(
@@ -32,7 +31,7 @@ fn command() -> Command {
     )
     .flag(
         "timeout",
-        Kind::Count,
+        Kind::Millis,
         None,
         "MS",
         "trace timeout and end a socket idle this long; close it if idle as long again",
@@ -60,7 +59,7 @@ fn main() {
         exit_after: args.number("exit-after"),
     };
     let nodelay = args.switch("nodelay");
-    let timeout = args.number("timeout").map(Duration::from_millis);
+    let timeout = args.millis("timeout");
 
     let server = Server::listen(addr, options).unwrap_or_else(|e| cli::fatal(e));
     println!(

@@ -28,7 +28,6 @@ use netnotes::trace::Trace;
 use netnotes::udp::{self, Socket, SocketEvent};
 use netnotes::wire;
 use std::process;
-use std::time::Duration;
 
 fn command() -> Command {
     Command::new(
@@ -50,7 +49,7 @@ fn command() -> Command {
     )
     .flag(
         "wait",
-        Kind::Count,
+        Kind::Millis,
         None,
         "MS",
         "wait for a reply to each datagram, printing it; give up after MS without one (exit 1)",
@@ -65,7 +64,7 @@ fn main() {
     let (host, port) = (args.host(), args.port());
     let message = args.text("message").unwrap_or("hello");
     let count = args.number("count").unwrap_or(1);
-    let wait = args.number("wait");
+    let wait = args.millis("wait");
 
     let server = udp::client_address(host, port).unwrap_or_else(|e| cli::fatal(e));
     let mut client = Socket::bind(udp::any_address(server), Trace::new("udp", args.trace()))
@@ -85,7 +84,7 @@ fn main() {
     }
 
     match wait {
-        Some(ms) => client.set_idle_timeout(Some(Duration::from_millis(ms))),
+        Some(wait) => client.set_idle_timeout(Some(wait)),
         None => client.close(),
     }
     let mut replies = 0;
@@ -105,9 +104,9 @@ fn main() {
             SocketEvent::Listening(_) | SocketEvent::Close => {}
         }
     }
-    if let Some(ms) = wait {
+    if let Some(wait) = wait {
         if replies < count {
-            eprintln!("no reply within {ms} ms");
+            eprintln!("no reply within {} ms", wait.as_millis());
             process::exit(1);
         }
     }

@@ -69,7 +69,7 @@ fn command() -> Command {
     )
     .flag(
         "idle",
-        Kind::Count,
+        Kind::Millis,
         None,
         "MS",
         "close once MS pass without a datagram, counted from the first (2000 with --slow)",
@@ -91,9 +91,8 @@ fn main() {
     let echo_port = args.number("echo-port").and_then(|p| u16::try_from(p).ok());
     let slow = args.number("slow").map(Duration::from_millis);
     let idle = args
-        .number("idle")
-        .or(slow.map(|_| DEFAULT_IDLE_MS))
-        .map(Duration::from_millis);
+        .millis("idle")
+        .or(slow.map(|_| Duration::from_millis(DEFAULT_IDLE_MS)));
 
     let trace = Trace::new("udp", args.trace());
     let mut server = Socket::bind(addr, trace).unwrap_or_else(|e| cli::fatal(e));

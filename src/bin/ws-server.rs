@@ -27,7 +27,6 @@ use netnotes::tcp::{CloseHandle, ExitAfter, Socket};
 use netnotes::trace::Trace;
 use netnotes::ws::server::{accept, check_handshake, is_websocket_request, Policy, Refused};
 use netnotes::ws::{self, Options, WebSocketEvent};
-use std::time::Duration;
 
 /// The book's browser client, served at `/`: self-contained, no other request.
 const DEMO_PAGE: &str = include_str!("../ws/demo.html");
@@ -61,24 +60,24 @@ fn command() -> Command {
     )
     .flag(
         "headers-timeout",
-        Kind::Count,
+        Kind::Millis,
         Some("60000"),
         "MS",
         "time for a request head (the handshake) to arrive (408 past it)",
     )
     .flag(
         "send-timeout",
-        Kind::Count,
+        Kind::Millis,
         Some("60000"),
         "MS",
         "how long one write may wait for a client that does not read; the connection closes past it",
     )
     .flag(
         "ping-interval",
-        Kind::Number,
+        Kind::Millis,
         Some("30000"),
         "MS",
-        "ping a client quiet for MS, close it (1006) if still quiet MS later; 0 turns it off",
+        "ping a client quiet for MS, close it (1006) if still quiet MS later",
     )
     .max_connections()
     .flag(
@@ -170,7 +169,7 @@ fn main() {
     args.enable_wire(ws::dissect::pair);
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
-    let millis = |name| Duration::from_millis(args.number(name).unwrap_or(0));
+    let millis = |name| args.millis(name).expect("every time flag has a default");
     let mut options = ServerOptions::new(Trace::new("http", args.trace()));
     options.max_connections = args.max_connections();
     options.limits.headers_timeout = millis("headers-timeout");
@@ -188,7 +187,7 @@ fn main() {
         .number("max-message-bytes")
         .map_or(usize::MAX, |n| n as usize);
     ws_options.send_timeout = millis("send-timeout");
-    ws_options.ping_interval = Some(millis("ping-interval")).filter(|ms| !ms.is_zero());
+    ws_options.ping_interval = Some(millis("ping-interval"));
     let echo = Echo {
         policy: Policy {
             protocols: list(args.text("protocol")),

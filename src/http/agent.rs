@@ -64,6 +64,7 @@
 use crate::addr;
 use crate::error::NodeError;
 use crate::tcp::{self, Place, Places, READ_SIZE, SEND_TIMEOUT};
+use crate::timeout::kernel_wait;
 use crate::trace::Trace;
 use crate::wire::{self, Direction, Side, Tap};
 use std::collections::{BTreeMap, VecDeque};
@@ -142,11 +143,12 @@ impl Connection {
     }
 
     /// One read of up to [`READ_SIZE`] bytes, appended to `buf`, waiting at most `wait`.
-    /// `Ok(0)`: the server closed. A wait that runs out is `WouldBlock` or `TimedOut`.
+    /// `Ok(0)`: the server closed. A wait that runs out is `WouldBlock` or `TimedOut` (a zero
+    /// one at once, see [`crate::timeout`]).
     pub fn read_into(&mut self, buf: &mut Vec<u8>, wait: Option<Duration>) -> io::Result<usize> {
+        let wait = kernel_wait(wait)?;
         if wait != self.read_wait {
-            self.stream
-                .set_read_timeout(wait.filter(|w| !w.is_zero()))?;
+            self.stream.set_read_timeout(wait)?;
             self.read_wait = wait;
         }
         let old_len = buf.len();
@@ -863,6 +865,18 @@ mod tests {
         assert_eq!(served.recv().unwrap(), 3);
         assert_eq!(agent.stats().longest_queue, 4);
         assert_eq!(agent.requests(), []);
+    }
+
+    #[test]
+    fn a_zero_read_wait_is_up_at_once_not_for_ever() {
+        let (port, accepted) = listener();
+        let mut connection = Connection::connect("127.0.0.1", port, None).unwrap();
+        let _server_side = accepted.recv().unwrap();
+        let mut buf = Vec::new();
+        let err = connection
+            .read_into(&mut buf, Some(Duration::ZERO))
+            .unwrap_err();
+        assert!(crate::timeout::is_timeout(&err), "{err:?}");
     }
 
     #[test]

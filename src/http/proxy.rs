@@ -440,6 +440,9 @@ pub fn reaches(listener: SocketAddr, remote: SocketAddr) -> bool {
 /// so neither waits on the other. A direction that fails (a reset) or finds the tunnel idle
 /// shuts both connections down, which ends the other direction's read too.
 fn tunnel(client: &Socket, upstream: &TcpStream, idle_timeout: Duration) -> (u64, u64, bool) {
+    if idle_timeout.is_zero() {
+        return (0, 0, true); // a zero idle time is up at once (see crate::timeout)
+    }
     let client = client.stream();
     // Writes keep a bound, so a stuck reader cannot pin a thread; reads wake up to check
     // whether the tunnel as a whole has gone quiet.

@@ -10,7 +10,8 @@
 //! [`Inbox::release_if_empty`] gives its memory back: an idle connection holds no buffer.
 
 use super::{Socket, READ_SIZE};
-use std::io::{self, ErrorKind};
+use crate::timeout::kernel_wait;
+use std::io;
 use std::time::{Duration, Instant};
 
 /// The bytes a connection has read and not yet used: the rest of a head, a body, the next
@@ -94,7 +95,8 @@ impl Inbox {
         read(&mut self.bytes)
     }
 
-    /// Reads more from the socket, waiting until `deadline` at most. `Ok(0)`: the peer closed.
+    /// Reads more from the socket, waiting until `deadline` at most (a deadline that has
+    /// passed is a `TimedOut` at once). `Ok(0)`: the peer closed.
     pub fn fill(&mut self, socket: &Socket, deadline: Instant) -> io::Result<usize> {
         self.fill_at_most(socket, READ_SIZE, Some(deadline))
     }
@@ -103,11 +105,5 @@ impl Inbox {
 /// How long a read may wait to meet `deadline` (`None`: no deadline, no limit); a deadline
 /// already past is an error of kind `TimedOut`, as a read that waited for it would be.
 pub fn time_left(deadline: Option<Instant>) -> io::Result<Option<Duration>> {
-    let Some(deadline) = deadline else {
-        return Ok(None);
-    };
-    match deadline.saturating_duration_since(Instant::now()) {
-        wait if wait.is_zero() => Err(ErrorKind::TimedOut.into()),
-        wait => Ok(Some(wait)),
-    }
+    kernel_wait(deadline.map(|deadline| deadline.saturating_duration_since(Instant::now())))
 }

@@ -37,7 +37,7 @@
 
 use crate::addr;
 use crate::error::NodeError;
-use crate::timeout::is_timeout;
+use crate::timeout::{is_timeout, kernel_wait};
 use crate::trace::Trace;
 use crate::wire::{self, Direction, Side, Tap};
 use std::cell::{Cell, RefCell};
@@ -224,10 +224,12 @@ impl Socket {
         let _ = self.stream.set_nodelay(nodelay);
     }
 
-    /// `socket.setTimeout(ms)`: report `Timeout` after this long without data; `None` (or zero,
-    /// as in Node) turns it off. Only a notice: nothing is closed (errata 6).
+    /// `socket.setTimeout(ms)`: report `Timeout` after this long without data; `None` turns
+    /// it off (Node's `setTimeout(0)`). A zero `Duration` is a time already up: every wait
+    /// ends in `Timeout` at once (see [`crate::timeout`]). Only a notice: nothing is closed
+    /// (errata 6).
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
-        self.timeout = timeout.filter(|t| !t.is_zero());
+        self.timeout = timeout;
         self.last_activity = Instant::now();
     }
 
@@ -396,7 +398,7 @@ impl Socket {
 
     /// Waits up to `wait` (`None`: for ever) for bytes, then appends one read of them, up to
     /// [`READ_SIZE`], to `buf`. Returns how many came; 0 means the peer sent FIN. A wait that
-    /// runs out is an error of kind `WouldBlock` (or `TimedOut`).
+    /// runs out is an error of kind `WouldBlock` (or `TimedOut`: a zero wait is up at once).
     ///
     /// This is the plain blocking way to use a socket, for protocols that keep their own
     /// buffer (HTTP does); it takes `&self`, so one part of a program can read while another
@@ -485,7 +487,9 @@ impl Socket {
         }
     }
 
+    /// Gives reads at most `wait`; a zero one fails at once (see [`crate::timeout`]).
     fn set_read_wait(&self, wait: Option<Duration>) -> io::Result<()> {
+        let wait = kernel_wait(wait)?;
         if !close_enough(wait, self.read_wait.get()) {
             self.stream.set_read_timeout(wait)?;
             self.read_wait.set(wait);
@@ -494,8 +498,8 @@ impl Socket {
     }
 
     /// Writes all of `data`, blocking until the kernel has taken it; each `write` may wait up
-    /// to `timeout` for room (`None`: for ever), so a peer that stops reading cannot hold the
-    /// thread longer than that. Anything `write()` queued goes first. Takes `&self`, like
+    /// to `timeout` for room (`None`: for ever; zero: fails at once), so a peer that stops
+    /// reading cannot hold the thread longer than that. Anything `write()` queued goes first. Takes `&self`, like
     /// [`Socket::read_into`].
     pub fn write_all(&self, data: &[u8], timeout: Option<Duration>) -> io::Result<()> {
         self.write_all_parts([data], timeout)
@@ -540,7 +544,9 @@ impl Socket {
         }
     }
 
+    /// Gives writes at most `wait`; a zero one fails at once (see [`crate::timeout`]).
     fn set_write_wait(&self, wait: Option<Duration>) -> io::Result<()> {
+        let wait = kernel_wait(wait)?;
         if !close_enough(wait, self.write_wait.get()) {
             self.stream.set_write_timeout(wait)?;
             self.write_wait.set(wait);
@@ -596,11 +602,15 @@ impl Socket {
     /// timeout). `paused`: block until the queue is out, or until the idle timeout if one is
     /// set, so that `Timeout` can still be reported.
     fn flush(&mut self, paused: bool) -> io::Result<()> {
-        self.set_write_wait(if paused {
+        let wait = if paused {
             self.timeout
         } else {
             Some(WRITE_ATTEMPT)
-        })?;
+        };
+        match self.set_write_wait(wait) {
+            Err(e) if is_timeout(&e) => return Ok(()), // a zero idle time: up already
+            other => other?,
+        }
         self.write_backlog(paused)
     }
 
@@ -685,9 +695,10 @@ pub fn first_to_accept(
     // Only an empty list leaves this: it reads as a name that did not resolve.
     let mut failure = NodeError::lookup(host);
     for &addr in addrs {
-        let attempt = match timeout {
-            Some(t) => TcpStream::connect_timeout(&addr, t),
-            None => TcpStream::connect(addr),
+        let attempt = match kernel_wait(timeout) {
+            Ok(Some(t)) => TcpStream::connect_timeout(&addr, t),
+            Ok(None) => TcpStream::connect(addr),
+            Err(up) => Err(up),
         };
         match attempt {
             Ok(stream) => return Ok((stream, addr)),
@@ -743,6 +754,43 @@ mod tests {
             err.to_string(),
             format!("connect ECONNREFUSED 127.0.0.1:{port}")
         );
+    }
+
+    /// A connected pair: our `Socket` (client side) and the peer's stream.
+    fn pair() -> (Socket, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let socket = Socket::connect("127.0.0.1", port, Trace::off("tcp")).unwrap();
+        let (peer, _) = listener.accept().unwrap();
+        (socket, peer)
+    }
+
+    #[test]
+    fn a_zero_time_limit_is_up_at_once() {
+        let (mut socket, mut peer) = pair();
+        peer.write_all(b"waiting").unwrap();
+        // Whatever is waiting, a zero wait reads nothing and does not block.
+        let mut buf = Vec::new();
+        let err = socket
+            .read_into(&mut buf, Some(Duration::ZERO))
+            .unwrap_err();
+        assert!(is_timeout(&err) && buf.is_empty(), "{err:?}");
+        let err = socket.write_all(b"x", Some(Duration::ZERO)).unwrap_err();
+        assert!(is_timeout(&err), "{err:?}");
+        // An idle time of zero (Node's setTimeout(0) is None here) is over at once, again.
+        socket.set_timeout(Some(Duration::ZERO));
+        assert!(matches!(socket.next_event(), Some(SocketEvent::Timeout)));
+        assert!(matches!(socket.next_event(), Some(SocketEvent::Timeout)));
+        // A connection attempt with no time at all fails as one that timed out.
+        let port = closed_port();
+        let err = connect_stream("127.0.0.1", port, Some(Duration::ZERO)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("connect ETIMEDOUT 127.0.0.1:{port}")
+        );
+        // None is no limit: the bytes are read.
+        socket.set_timeout(None);
+        assert!(matches!(socket.next_event(), Some(SocketEvent::Data(d)) if d == b"waiting"));
     }
 
     #[test]
