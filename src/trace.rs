@@ -43,11 +43,6 @@ impl Trace {
         Trace::new(module, false)
     }
 
-    /// Whether lines are printed.
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     /// Prints `[module] event peer details`, leaving out the parts that are absent.
     pub fn emit(&self, event: &str, peer: Option<SocketAddr>, details: fmt::Arguments<'_>) {
         if !self.enabled {

@@ -148,11 +148,10 @@ pub fn header_lines(header: &FrameHeader) -> Vec<String> {
     };
     let mut lines = vec![
         format!(
-            "frame: FIN {}, RSV1 {}, RSV2 {}, RSV3 {}, opcode 0x{:x} ({}), MASK {}",
+            // RSV1-3 are 0 in every header parse_header accepts (§5.2: no extension is
+            // negotiated); a frame with one set is "not a valid frame" below.
+            "frame: FIN {}, RSV1 0, RSV2 0, RSV3 0, opcode 0x{:x} ({}), MASK {}",
             bit(header.fin),
-            bit(header.rsv1),
-            bit(header.rsv2),
-            bit(header.rsv3),
             header.opcode.as_u8(),
             opcode_name(header.opcode),
             bit(header.mask.is_some())
