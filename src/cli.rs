@@ -1,4 +1,4 @@
-//! The command line every binary shares (`shared/CONTRACT.md`, "Rules for every binary").
+//! The command line every binary shares, as docs/src/command-line.md describes it.
 //!
 //! A binary declares its flags once, as data; from that one list come the parser, the
 //! `--help` text and the usage line, so the three can never disagree:
@@ -95,7 +95,8 @@ pub struct Args {
     values: Vec<(&'static str, Value)>,
 }
 
-/// A command line that breaks the contract; its `Display` is the text after `error: `.
+/// A command line that breaks the rules (an unknown flag, a bad value); its `Display` is the
+/// text after `error: `.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CliError(String);
 
@@ -363,7 +364,7 @@ impl Command {
         }
     }
 
-    /// Parses this process's arguments, as the contract says: `--help` prints the help and
+    /// Parses this process's arguments (docs/src/command-line.md): `--help` prints the help and
     /// exits 0; an error prints `error: ...` and the usage line on stderr and exits 2.
     pub fn parse_env(&self) -> Args {
         match self.parse(std::env::args().skip(1)) {

@@ -2,7 +2,8 @@
 //!
 //! Node turns a failed system call into an `Error` whose `message` names the call, the errno's
 //! symbolic code and, where it helps, the address: `connect ECONNREFUSED 127.0.0.1:8124`. Our
-//! binaries print the same words (the contract in `shared/CONTRACT.md` lists them), so a user who
+//! binaries print the same words (docs/src/command-line.md, "Exit codes and errors", lists
+//! them), so a user who
 //! knows the Node message recognises ours. There are three shapes, as in Node's
 //! `lib/internal/errors.js`:
 //!
@@ -81,7 +82,7 @@ impl NodeError {
 
     /// `getaddrinfo ENOTFOUND no-such-host.invalid`: a name that did not resolve. std cannot
     /// tell "no such name" from "try again later" (`EAI_AGAIN`), so every failed lookup reads
-    /// as `ENOTFOUND`, as the contract says.
+    /// as `ENOTFOUND` (docs/src/command-line.md says so too).
     pub fn lookup(host: &str) -> NodeError {
         NodeError {
             code: "ENOTFOUND",

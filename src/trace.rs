@@ -2,7 +2,8 @@
 //!
 //! Node shows you nothing unless you attach a listener; our binaries show every event, so that a
 //! reader can watch `connection`, `data`, `end` and `close` go by while stdout stays identical to
-//! the Node program's. Every line has one shape (`shared/CONTRACT.md`):
+//! the Node program's. Every line has one shape (docs/src/command-line.md, "stdout is Node's,
+//! stderr is the trace"):
 //!
 //! ```text
 //! [tcp] connection 127.0.0.1:50522
@@ -106,7 +107,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lines_have_the_contract_shape() {
+    fn lines_have_one_shape() {
         let peer: SocketAddr = "127.0.0.1:50522".parse().unwrap();
         assert_eq!(
             line("tcp", "data", Some(peer), format_args!("5 bytes")),

@@ -49,7 +49,7 @@
 //! }
 //! ```
 //!
-//! `docs/udp.md` puts UDP beside TCP and shows how to watch it lose datagrams.
+//! `docs/src/udp.md` puts UDP beside TCP and shows how to watch it lose datagrams.
 
 use crate::addr;
 use crate::error::NodeError;

@@ -1,4 +1,4 @@
-//! The command-line contract (`shared/CONTRACT.md`, "Rules for every binary"), checked on every
+//! The command line (docs/src/command-line.md, "Flags" and "Exit codes"), checked on every
 //! binary: `--help` on stdout with exit 0; a bad flag or value is `error: ...` plus the usage
 //! line on stderr, nothing on stdout, exit 2.
 

@@ -1,5 +1,5 @@
 //! The notes' section 构建HTTP服务, tested on the real `http-server` and on the library's
-//! server: the contract's output, connections (keep-alive, pipelining, HTTP/1.0), bodies both
+//! server: the documented output (docs/src/command-line.md), connections (keep-alive, pipelining, HTTP/1.0), bodies both
 //! ways, `100-continue`, every limit and timeout (made small with flags), and every event.
 
 mod common;

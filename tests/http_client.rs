@@ -1,5 +1,6 @@
 //! The HTTP client and the Agent pool (HTTP代理, first reading), tested on the real
-//! `http-client` and on the library: the contract's output against our `http-server`, the
+//! `http-client` and on the library: its documented output (docs/src/command-line.md) against
+//! our `http-server`, the
 //! request head byte for byte, every framing of a response, every way a response can fail
 //! (each a clear error in Node's words, in bounded time), and the pool: five connections for
 //! twenty requests, the queue served in order, reuse, stale connections, the one retry.
@@ -62,7 +63,7 @@ fn client(port: u16, extra: &[&str]) -> common::Finished {
 }
 
 // ---------------------------------------------------------------------------------------
-// http-client, as the contract says.
+// http-client, as docs/src/command-line.md says.
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -81,7 +82,7 @@ fn the_book_s_output_against_our_server() {
         r#"HEADERS: {"content-type":"text/plain","date":"DATE","connection":"keep-alive","keep-alive":"timeout=5","transfer-encoding":"chunked"}"#
     );
     assert_eq!(done.out[2..], ["Hello World", ""]);
-    // The trace: the socket, and the contract's minimum, the response.
+    // The trace: the socket, and the documented minimum, the response.
     assert!(
         done.err.iter().any(|l| l.starts_with("[http] socket ")),
         "{:?}",
@@ -96,7 +97,7 @@ fn the_book_s_output_against_our_server() {
 }
 
 #[test]
-fn the_request_head_is_the_contract_s_byte_for_byte() {
+fn the_request_head_is_the_documented_one_byte_for_byte() {
     let (port, requests) = canned(b"HTTP/1.1 204 No Content\r\n\r\n", Then::Close);
     let done = client(
         port,

@@ -1,7 +1,7 @@
 //! The `nagle` binary, as a user runs it: its JSON, its command line, its server, its errors.
 //!
 //! No test here checks how big the effect is (that depends on the kernel and the machine, and
-//! belongs in docs/nagle.md); only its direction: with Nagle on, the median write-write-read
+//! belongs in docs/src/nagle.md); only its direction: with Nagle on, the median write-write-read
 //! round is slower than with `TCP_NODELAY`.
 
 mod common;

@@ -1,5 +1,6 @@
 //! The notes' section 构建TCP服务, tested on the real binaries and on the library: the
-//! contract's stdout byte for byte, and every server and socket event provoked and seen.
+//! documented stdout (docs/src/command-line.md) byte for byte, and every server and socket
+//! event provoked and seen.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! epoll, declared by hand: the only `unsafe` code in the crate, and the only place it is
-//! allowed (docs/performance.md, "Why the load generators use epoll").
+//! allowed (docs/src/performance.md, "Why the generator uses epoll").
 //!
 //! Why here: a load generator must cost less than the server it measures, or it measures
 //! itself. Written the way the servers are written — a thread per connection — it would pay

@@ -406,8 +406,8 @@ impl ClientRequest {
     }
 
     /// `req.end(data)`: sends the last of the body. If nothing went before, `data` is the
-    /// whole body and goes with a `Content-Length` (none at all for an empty body), as the
-    /// contract's `http-client` sends it.
+    /// whole body and goes with a `Content-Length` (none at all for an empty body), as
+    /// `http-client` sends it (docs/src/command-line.md).
     pub fn end(&mut self, data: &[u8]) -> Result<(), ClientError> {
         if self.ended {
             return Ok(());

@@ -23,7 +23,7 @@
 //!     │ ── GET /next HTTP/1.1 ... (same connection) ──▶  │  'request' again: keep-alive
 //! ```
 //!
-//! `docs/http.md` has the annotated messages, the framing rules and the limits.
+//! `docs/src/http.md` has the annotated messages, the framing rules and the limits.
 
 pub mod agent;
 pub mod client;

@@ -239,6 +239,8 @@ impl Proxy {
         let Some((host, port, path)) = absolute_target(&head.target) else {
             return Err((400, "not an absolute-form http:// target".into()));
         };
+        // A request that already passed through us would loop: 508 Loop Detected (RFC 5842
+        // §7.2).
         if head
             .values("via")
             .any(|v| v.split(',').any(|hop| hop.trim().ends_with(VIA)))
@@ -436,8 +438,8 @@ pub fn reaches(listener: SocketAddr, remote: SocketAddr) -> bool {
 /// other connection. Returns the bytes copied up and down, and whether the tunnel was closed
 /// for being idle.
 ///
-/// One thread per direction, as DESIGN.md allows for a tunnel: each blocks in its own read,
-/// so neither waits on the other. A direction that fails (a reset) or finds the tunnel idle
+/// One thread per direction: each blocks in its own read, so neither waits on the other (a
+/// blocking thread cannot wait on two sockets at once). A direction that fails (a reset) or finds the tunnel idle
 /// shuts both connections down, which ends the other direction's read too.
 fn tunnel(client: &Socket, upstream: &TcpStream, idle_timeout: Duration) -> (u64, u64, bool) {
     if idle_timeout.is_zero() {

@@ -264,12 +264,18 @@ impl<'c> Response<'c> {
             n.eq_ignore_ascii_case("transfer-encoding")
                 && v.to_ascii_lowercase().contains("chunked")
         });
+        // RFC 9112 §9.6: a server that sends `Connection: close` closes after this response.
         if fields()
             .any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"))
         {
             self.keep_alive = false;
         }
 
+        // The framing, RFC 9112 §6.1-6.3: no body after a HEAD or with a 1xx, 204 or 304
+        // (§6.3 rule 1); the handler's own Content-Length (§6.2) or chunked coding (§6.1); an
+        // HTTP/1.0 client knows no chunked coding, so its body ends with the connection (§6.3
+        // rule 8); otherwise a body given whole gets its length and one written in pieces is
+        // chunked.
         let out = if self.head_request || bodiless_status(self.status) {
             Out::Nothing
         } else if let Some(length) = user_length {
@@ -283,16 +289,14 @@ impl<'c> Response<'c> {
         } else {
             Out::Chunked
         };
+        // A body that ends with the connection means closing it (RFC 9112 §6.3 rule 8, §9.6).
         if out == Out::UntilClose {
             self.keep_alive = false;
         }
 
         // The head, written straight into the bytes that go out: the handler's fields, then
-        // what HTTP/1.1 needs, in Node's order. (The first version pushed each of these as a
-        // pair of Strings and formatted the lot with `status_head`, and formatted the date
-        // anew for every response: callgrind counted 7,600 instructions for this function,
-        // half of a hello request's user-space work. Now it is mostly copying, into one
-        // buffer with room for a small body after the head.)
+        // what HTTP/1.1 needs, in Node's order. It is mostly copying, into one buffer with
+        // room for a small body after the head.
         let mut head =
             Vec::with_capacity(256 + fields().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>());
         head.extend_from_slice(b"HTTP/1.1 ");

@@ -19,7 +19,7 @@
 //! - [`socket`]: 1.2 连接事件, a connection's events ([`Socket`], [`SocketEvent`]);
 //! - [`nagle`]: the notes' closing remark on Nagle's algorithm, measured.
 //!
-//! `docs/tcp.md` tells the same story with pictures; `docs/nagle.md` has the measurements.
+//! `docs/src/tcp.md` tells the same story with pictures; `docs/src/nagle.md` has the measurements.
 
 pub mod inbox;
 pub mod nagle;

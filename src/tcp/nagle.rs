@@ -51,7 +51,7 @@
 //! warm-ups make sure it is there. (One exchange is enough on today's kernels; some had the
 //! threshold at three, and it is now the sysctl `net.ipv4.tcp_pingpong_thresh`.) Without
 //! warm-ups the first round is fast and, worse, a whole coalescing burst can run in quick-ACK
-//! mode and show almost no coalescing: `docs/nagle.md` has the figures.
+//! mode and show almost no coalescing: `docs/src/nagle.md` has the figures.
 //!
 //! ## The protocol
 //!

@@ -60,8 +60,9 @@ use std::time::{Duration, Instant};
 /// size.)
 pub const STACK_SIZE: usize = 64 * 1024;
 
-/// The default limit on open connections: 15,000 (the contract's figure; Node sets none, but
-/// each of our connections is a thread, and 15,000 fits in this machine's 20,000 open files).
+/// The default limit on open connections, `--max-connections` (docs/src/command-line.md):
+/// 15,000. Node sets none, but each of our connections is a thread and a descriptor, and
+/// 15,000 leaves room under a `ulimit -n` of 20,000.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 15_000;
 
 /// How long the accept loop waits after running out of descriptors (`EMFILE`) or memory
@@ -83,8 +84,7 @@ pub const MAX_PARKED: usize = 128;
 /// Starting a thread costs tens of microseconds (an `mmap` for the stack, `clone`, the
 /// thread's own set-up, then the same again in reverse when it ends); handing a socket to a
 /// thread that is already waiting costs a lock and one wake-up. A client that opens a
-/// connection per request pays the first on every request; `cargo bench` measured both, and
-/// the server time per request that this saves (docs/performance.md). It is the Rust book's
+/// connection per request pays the first on every request. It is the Rust book's
 /// `ThreadPool` (ch. 21) with two changes: the pool grows as connections need threads, never
 /// queueing one behind another, and a thread that waits too long leaves.
 ///
@@ -326,9 +326,7 @@ impl Slot {
     /// flips its flag after that. `close()` sets `closing`, then shuts down every listed
     /// connection whose flag is up; a connection sets its flag, then checks `closing`. With
     /// both in sequentially consistent order, one of the two always sees the other, so an
-    /// idle connection is never missed. (The first version kept a map of idle connections
-    /// and took its lock to add and remove one around every request; `cargo bench` found
-    /// that lock in the profile: docs/performance.md.)
+    /// idle connection is never missed.
     pub(crate) fn set_idle(&self, stream: &Arc<TcpStream>, idle: bool) {
         let flag = match self.idle.get() {
             Some(flag) => flag,

@@ -411,10 +411,6 @@ impl Socket {
     /// call. Only when those 1 KiB fill up is more likely waiting: it is taken at once, with
     /// one non-blocking read of up to 63 KiB more, so that one call still returns all that
     /// has arrived, up to 64 KiB, as libuv's read does.
-    ///
-    /// (The first version peeked into the stack buffer to learn how much had come, then read
-    /// that much into `buf`: two system calls for every message. `cargo bench` showed the
-    /// peek costing about a tenth of a small request's server time: docs/performance.md.)
     pub fn read_into(&self, buf: &mut Vec<u8>, wait: Option<Duration>) -> io::Result<usize> {
         self.read_at_most(buf, READ_SIZE, wait)
     }

@@ -112,6 +112,9 @@ pub fn connect(
         Socket::connect(&url.host, url.port, Trace::off("tcp")).map_err(ClientError::Net)?;
     socket.set_nodelay(true);
     let key = new_client_key().map_err(|e| ClientError::Net(NodeError::syscall("open", &e)))?;
+    // RFC 6455 §4.1, the client's requirements: a GET in HTTP/1.1 (2), `Host` (4), `Upgrade:
+    // websocket` (5), `Connection: Upgrade` (6), a key of 16 fresh random bytes in base64 (7)
+    // and version 13 (9); the subprotocols offered, if any (10).
     let mut request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
@@ -157,7 +160,8 @@ fn read_answer(
     }
 }
 
-/// RFC 6455 §4.1: the checks a client makes on the server's answer.
+/// RFC 6455 §4.1: the checks a client makes on the server's answer, numbered as there; each
+/// failure MUST _Fail the WebSocket Connection_.
 fn check_answer(
     status: u16,
     fields: &[(String, String)],
@@ -171,18 +175,23 @@ fn check_answer(
             .map(|(_, v)| v.as_str())
     };
     let fail = |why: &str| Err(ClientError::Handshake(why.to_string()));
+    // 1: anything but 101 is answered per HTTP; a client that only wants the upgrade stops.
     if status != 101 {
         return fail(&format!("Unexpected server response: {status}"));
     }
+    // 2: `Upgrade: websocket`, any case.
     if !field("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
         return fail("Invalid Upgrade header");
     }
+    // 3: `Connection` holds the token `Upgrade`, any case.
     if !field("connection").is_some_and(|v| has_token(v, "upgrade")) {
         return fail("Invalid Connection header");
     }
+    // 4: `Sec-WebSocket-Accept` is base64(SHA-1(key + GUID)) of our key.
     if field("sec-websocket-accept") != Some(accept_key(key).as_str()) {
         return fail("Invalid Sec-WebSocket-Accept header");
     }
+    // 5: no extension we did not ask for (we ask for none); 6: no subprotocol we did not offer.
     if field("sec-websocket-extensions").is_some() {
         return fail(
             "Server sent a Sec-WebSocket-Extensions header but no extension was requested",

@@ -604,6 +604,9 @@ impl WebSocket {
             let _ = self.send(Opcode::Close, &answer);
             self.close_sent = true;
         }
+        // Both close frames are out: the TCP connection MUST be closed (RFC 6455 §5.5.1).
+        // §7.1.1 has the server close it first; a client MAY close at any time after both
+        // frames, and this one does rather than wait.
         self.socket.shutdown_and_drain(Duration::ZERO);
         Err(Stop::Closed(code, reason))
     }
@@ -618,7 +621,8 @@ impl WebSocket {
                 utf8: (header.opcode == Opcode::Text).then(Utf8Validator::new),
             },
         };
-        let mut left = header.payload_len as usize; // at most max_message: parse_header checked
+        // At most max_message: parse_header checked.
+        let mut left = header.payload_len as usize;
         let mut offset = 0;
         while left > 0 {
             let start = partial.data.len();

@@ -19,8 +19,10 @@
 //! bytes, base64-encoded (§4.1); the book's client derived it from `Date.now()` (errata 8),
 //! which [`new_client_key`] replaces with bytes from `/dev/urandom`.
 //!
-//! This module holds only the computations. Checking the request's method, version and
-//! headers, and answering 400 or 426 when they are wrong, belongs to the HTTP server.
+//! This module holds only the computations. The server's checks of the request — method,
+//! version, fields, answered 400, 403 or 426 when wrong — are
+//! [`server::check_handshake`](super::server::check_handshake); the client's checks of the
+//! answer are in [`client`](super::client).
 
 use super::{base64, sha1};
 use std::io::{self, Read};

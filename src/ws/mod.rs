@@ -27,7 +27,7 @@
 //!    |  [text "Hello", masked: clients always mask]             |  frame::parse_header
 //!    |--------------------------------------------------------->|  frame::apply_mask
 //!    |  [text "Hello", unmasked: servers never do]              |  utf8::Utf8Validator
-//!    |<---------------------------------------------------------|  frame::encode_frame
+//!    |<---------------------------------------------------------|  frame::encode_header
 //!    |  [ping] ... [pong]    either side, at any time           |
 //!    |  [close 1000 "bye"]                                      |  frame::close_payload
 //!    |--------------------------------------------------------->|  frame::parse_close
@@ -53,7 +53,7 @@
 //!   with their close codes, the close handshake — as `Open`/`Message`/`Ping`/`Pong`/`Error`/
 //!   `Close` events.
 //!
-//! `docs/websocket.md` tells the story with the pictures.
+//! `docs/src/websocket.md` tells the story with the pictures.
 
 pub mod base64;
 pub mod client;

@@ -47,7 +47,7 @@ fn transcript(server_is_ours: bool, client_is_ours: bool) -> Transcript {
 }
 
 #[test]
-fn node_runs_the_notes_programs_as_the_contract_says() {
+fn node_runs_the_notes_programs_as_the_command_line_page_says() {
     let all_node = transcript(false, false);
     assert_eq!(
         all_node,

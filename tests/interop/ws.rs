@@ -5,7 +5,7 @@
 //! Chromium loading the demo page that `ws-server` serves at `/`.
 //!
 //! Each peer program prints what it saw, one fact per line; the tests compare those lines and
-//! our binaries' stdout and trace with what RFC 6455 and the contract say. Every server
+//! our binaries' stdout and trace with what RFC 6455 and docs/src/command-line.md say. Every server
 //! listens on port 0; every wait has a deadline (the peers' own, shorter than the harness's
 //! `DEADLINE`); nothing sleeps and hopes. The page's counters are polled until they reach a
 //! value, with a deadline. A missing peer — `python3`, its `websockets` package, `node`, the
@@ -569,7 +569,7 @@ fn assert_round_trip(run: &PageRun, host: &str) {
     has(format!("request Document GET http://{host}:PORT/"));
     has(format!("websocket ws://{host}:PORT/updates"));
     has("websocket handshake 101".to_string());
-    // The contract: the page never throws and never calls console.error.
+    // The page never throws and never calls console.error.
     let bad: Vec<&String> = run
         .facts
         .iter()
@@ -618,7 +618,7 @@ fn chromium_runs_the_demo_page_over_ipv6() {
 
 #[test]
 fn chromium_console_stays_clean_and_the_page_makes_no_other_request() {
-    // The contract: the page is self-contained ("no other request") and normal use logs no
+    // The page is self-contained ("no other request") and normal use logs no
     // error. A page that names no icon makes the browser ask for /favicon.ico, which any
     // status but 2xx turns into a console error ("Failed to load resource").
     let run = chromium_loads_the_demo_page("127.0.0.1");
