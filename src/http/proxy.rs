@@ -214,6 +214,7 @@ impl Proxy {
     fn resolve_elsewhere(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, (u16, String)> {
         let remotes = addr::resolve(host, port).map_err(|e| (502, e.to_string()))?;
         match remotes.iter().find(|r| reaches(self.listening, **r)) {
+            // A request to ourselves would loop: 508 Loop Detected (RFC 5842 §7.2).
             Some(own) => Err((508, format!("{host}:{port} is this proxy ({own})"))),
             None => Ok(remotes),
         }
