@@ -148,7 +148,8 @@ pub struct Socket {
     /// syscalls. Cells, so that a reader and a writer can share `&Socket` (see `read_into`).
     read_wait: Cell<Option<Duration>>,
     write_wait: Cell<Option<Duration>>,
-    /// When data last moved, for `Timeout` while the loop is polling a backlog.
+    /// When data last moved, for `Timeout` while the loop is polling a backlog (kept only
+    /// while a timeout is set).
     last_activity: Instant,
     /// Held for the server: dropping it tells the server this connection is finished.
     slot: Option<super::server::Slot>,
@@ -263,7 +264,7 @@ impl Socket {
                 Ok(n) => {
                     self.show(|tap| tap.wrote(&rest[..n]));
                     rest = &rest[n..];
-                    self.last_activity = Instant::now();
+                    self.data_moved();
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) if is_timeout(&e) => break,
@@ -273,7 +274,9 @@ impl Socket {
                 }
             }
         }
-        self.backlog.extend(rest);
+        if !rest.is_empty() {
+            self.backlog.extend(rest);
+        }
         if self.backlog.len() >= HIGH_WATER_MARK {
             self.need_drain = true;
             false
@@ -369,7 +372,7 @@ impl Socket {
                     return Some(SocketEvent::End);
                 }
                 Ok(bytes) => {
-                    self.last_activity = Instant::now();
+                    self.data_moved();
                     return Some(SocketEvent::Data(bytes));
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -430,7 +433,11 @@ impl Socket {
         let mut first = [0u8; FIRST_READ];
         let first = &mut first[..max.clamp(1, FIRST_READ)];
         let n = (&*self.stream).read(first)?;
-        buf.extend_from_slice(&first[..n]);
+        if buf.capacity() == 0 {
+            *buf = first[..n].to_vec(); // one allocation of just what came, nothing to grow
+        } else {
+            buf.extend_from_slice(&first[..n]);
+        }
         let total = if n < FIRST_READ || max <= n {
             n // all that was there (0: the peer's FIN), or all that was wanted
         } else {
@@ -617,7 +624,7 @@ impl Socket {
                 Ok(n) => {
                     self.show(|tap| tap.wrote(&front[..n]));
                     self.backlog.drain(..n);
-                    self.last_activity = Instant::now();
+                    self.data_moved();
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) if is_timeout(&e) => return Ok(()),
@@ -637,6 +644,14 @@ impl Socket {
             if self.stream.shutdown(Shutdown::Write).is_ok() {
                 self.show(|tap| tap.fin(Direction::Out));
             }
+        }
+    }
+
+    /// Bytes went in or out: the idle time starts again. Only a socket with a timeout reads
+    /// the clock (`set_timeout` starts it).
+    fn data_moved(&mut self) {
+        if self.timeout.is_some() {
+            self.last_activity = Instant::now();
         }
     }
 
