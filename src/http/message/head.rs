@@ -143,9 +143,13 @@ impl RequestHead {
     /// absolute-form target (`http://host/a?b`) its path, `/` if it has none.
     pub fn path(&self) -> &str {
         let mut target = self.target.as_str();
-        if let Some(scheme_end) = target.find("://") {
-            let rest = &target[scheme_end + 3..];
-            target = rest.find('/').map_or("/", |i| &rest[i..]);
+        // Only the absolute form has a scheme to skip; the origin form (nearly every request)
+        // starts with its path, and is not searched for one.
+        if !target.starts_with('/') {
+            if let Some(scheme_end) = target.find("://") {
+                let rest = &target[scheme_end + 3..];
+                target = rest.find('/').map_or("/", |i| &rest[i..]);
+            }
         }
         target.split(['?', '#']).next().unwrap_or(target)
     }
@@ -801,6 +805,8 @@ pub(super) mod tests {
         assert_eq!(path("http://h:1/x?y"), "/x");
         assert_eq!(path("http://h:1"), "/");
         assert_eq!(path("*"), "*");
+        // A URL in the query of an origin-form target is not a scheme to skip.
+        assert_eq!(path("/go?to=http://h/x"), "/go");
     }
 
     pub(crate) fn response(bytes: &[u8]) -> Result<ResponseHead, ParseError> {
