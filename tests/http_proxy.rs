@@ -649,3 +649,52 @@ fn origins_by_any_spelling_share_a_pool_and_idle_upstream_connections_are_closed
         idle.elapsed()
     );
 }
+
+#[test]
+fn a_request_waiting_for_a_pooled_connection_gets_504_at_the_upstream_timeout() {
+    let timeout = Duration::from_millis(300);
+    let (mut proxy, port) = proxy(&["--max-sockets", "1", "--upstream-timeout", "300"]);
+    // An upstream that says when the first bytes of a request reach it, and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let up = listener.local_addr().unwrap().port();
+    let (reached, first_bytes) = mpsc::channel();
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.read(&mut [0u8; 1024]);
+            let _ = reached.send(());
+            held.push(stream);
+        }
+    });
+    // The first request takes the one connection to the upstream and keeps it: its body
+    // is still to come.
+    let mut first = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    first
+        .write_all(
+            format!(
+                "POST http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nx"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    first_bytes.recv_timeout(DEADLINE).unwrap();
+    // The second waits in the agent's queue for that connection, until the timeout.
+    let started = Instant::now();
+    let got = exchange(
+        port,
+        format!("GET http://127.0.0.1:{up}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    let waited = started.elapsed();
+    assert!(got.starts_with("HTTP/1.1 504 Gateway Timeout\r\n"), "{got}");
+    assert!(
+        waited >= timeout && waited < timeout + Duration::from_secs(3),
+        "answered after {waited:?}; the timeout is {timeout:?}"
+    );
+    proxy.wait_err(|l| l == format!("[http] upstream 504 127.0.0.1:{up} did not answer in time"));
+    assert!(
+        first_bytes.try_recv().is_err(),
+        "the second request reached the upstream: it did not wait"
+    );
+    drop(first);
+}

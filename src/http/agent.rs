@@ -68,6 +68,7 @@ use crate::timeout::kernel_wait;
 use crate::trace::Trace;
 use crate::wire::{self, Direction, Side, Tap};
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -196,6 +197,27 @@ impl Connection {
         self.stream
     }
 }
+
+/// Why an [`Agent`] lent no connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcquireError {
+    /// A new connection could not be opened: `connect ECONNREFUSED 127.0.0.1:1337`, or
+    /// `connect EMFILE` past the server's connection limit ([`Agent::count_against`]).
+    Connect(NodeError),
+    /// The request's turn in the queue did not come within its wait.
+    Timeout,
+}
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AcquireError::Connect(e) => write!(f, "{e}"),
+            AcquireError::Timeout => f.write_str("no free socket within the timeout"),
+        }
+    }
+}
+
+impl std::error::Error for AcquireError {}
 
 /// What the agent has counted since it was made: the pool made visible.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -330,21 +352,29 @@ impl Agent {
     }
 
     /// Lends a connection to `host:port`: a free one that is still open, else a new one if
-    /// the origin has room, else waits in the origin's queue for its turn. Fails only if a
-    /// new connection cannot be opened.
-    pub fn acquire(&self, host: &str, port: u16) -> Result<Lease, NodeError> {
-        self.acquire_with(host, port, None)
+    /// the origin has room, else waits in the origin's queue for its turn, as long as it
+    /// takes. Fails only if a new connection cannot be opened.
+    pub fn acquire(&self, host: &str, port: u16) -> Result<Lease, AcquireError> {
+        self.acquire_with(host, port, None, None)
     }
 
-    /// As [`Agent::acquire`], with a time limit on each connection attempt.
+    /// As [`Agent::acquire`], with a time limit on each connection attempt and one on the
+    /// wait in the queue: past `wait`, the request leaves the queue with
+    /// [`AcquireError::Timeout`]. (Node starts a request's `timeout` only once it has a
+    /// socket, so a request queued behind `maxSockets` busy ones waits for ever; here the
+    /// wait counts against the request's timeout.)
     pub fn acquire_with(
         &self,
         host: &str,
         port: u16,
         connect_timeout: Option<Duration>,
-    ) -> Result<Lease, NodeError> {
+        wait: Option<Duration>,
+    ) -> Result<Lease, AcquireError> {
         let key = Agent::origin(host, port);
-        let grant = self.take(&key);
+        let deadline = wait.map(|wait| Instant::now() + wait);
+        let Some(grant) = self.take(&key, deadline) else {
+            return Err(AcquireError::Timeout);
+        };
         let lease = |connection, place, reused| Lease {
             pool: Some(Arc::clone(&self.pool)),
             key: key.clone(),
@@ -361,10 +391,10 @@ impl Agent {
             Some(Some(place)) => Some(place),
             Some(None) => {
                 self.pool.give_back(&key);
-                return Err(NodeError::syscall(
-                    "connect",
-                    &io::Error::from_raw_os_error(24),
-                ));
+                let emfile = io::Error::from_raw_os_error(24);
+                return Err(AcquireError::Connect(NodeError::syscall(
+                    "connect", &emfile,
+                )));
             }
         };
         match Connection::connect(host, port, connect_timeout) {
@@ -374,14 +404,15 @@ impl Agent {
             }
             Err(err) => {
                 self.pool.give_back(&key);
-                Err(err)
+                Err(AcquireError::Connect(err))
             }
         }
     }
 
     /// Takes a place for `key`: at once if nobody waits and there is a free connection or
-    /// room, else after waiting in the queue.
-    fn take(&self, key: &str) -> Grant {
+    /// room, else after waiting in the queue — until `deadline` at most (`None` once it has
+    /// passed: the ticket leaves the queue).
+    fn take(&self, key: &str, deadline: Option<Instant>) -> Option<Grant> {
         let pool = &self.pool;
         let mut state = pool.lock();
         let ticket = state.next_ticket;
@@ -398,18 +429,32 @@ impl Agent {
                         // The next in line may be served too (two places freed at once).
                         pool.changed.notify_all();
                     }
-                    return grant;
+                    return Some(grant);
                 }
+            }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|left| left.is_zero()) {
+                // Out of time: out of the queue, and the one behind may now be at the front.
+                origin.queue.retain(|&t| t != ticket);
+                state.forget_if_unused(key);
+                pool.changed.notify_all();
+                return None;
             }
             if !queued {
                 origin.queue.push_back(ticket);
                 queued = true;
                 stats.longest_queue = stats.longest_queue.max(origin.queue.len());
             }
-            state = pool
-                .changed
-                .wait(state)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state = match left {
+                None => pool
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+                Some(left) => match pool.changed.wait_timeout(state, left) {
+                    Ok((state, _)) => state,
+                    Err(poisoned) => poisoned.into_inner().0,
+                },
+            };
         }
     }
 
@@ -877,6 +922,31 @@ mod tests {
             .read_into(&mut buf, Some(Duration::ZERO))
             .unwrap_err();
         assert!(crate::timeout::is_timeout(&err), "{err:?}");
+    }
+
+    #[test]
+    fn a_wait_in_the_queue_ends_at_its_deadline_and_leaves_the_queue() {
+        let (port, _accepted) = listener();
+        let agent = Agent::new(1);
+        let busy = agent.acquire("127.0.0.1", port).unwrap();
+        let wait = Duration::from_millis(150);
+        let started = Instant::now();
+        let err = agent
+            .acquire_with("127.0.0.1", port, None, Some(wait))
+            .unwrap_err();
+        let waited = started.elapsed();
+        assert_eq!(err, AcquireError::Timeout);
+        assert!(
+            waited >= wait && waited < wait + Duration::from_secs(2),
+            "gave up after {waited:?}; the wait was {wait:?}"
+        );
+        assert_eq!(agent.requests(), [], "the ticket left the queue");
+        // The queue is not stuck behind the ticket that left: the next one is served.
+        busy.release();
+        let next = agent
+            .acquire_with("127.0.0.1", port, None, Some(wait))
+            .unwrap();
+        assert!(next.reused());
     }
 
     #[test]

@@ -59,7 +59,7 @@
 //! (interim `1xx` ones included) must all come within the timeout ([`DEFAULT_TIMEOUT`]), and
 //! then each read of the body waits at most as long.
 
-use super::agent::{Agent, Connection, Lease};
+use super::agent::{AcquireError, Agent, Connection, Lease};
 use super::message::{
     headers_object, parse_response_head, push_chunk, raw_headers, request_head, BodyDecoder,
     HeadFinder, HeaderValue, ParseError, ResponseFraming, ResponseHead, LAST_CHUNK, MAX_HEADERS,
@@ -94,8 +94,9 @@ pub enum ClientError {
     Io(NodeError),
     /// The server closed the connection before a whole response head: `socket hang up`.
     HangUp,
-    /// The response head did not come within the timeout (Node: the `timeout` event, then
-    /// `req.destroy()`): also `socket hang up`.
+    /// The response head did not come within the timeout, or the agent had no connection
+    /// for the request within it (Node: the `timeout` event, then `req.destroy()`): also
+    /// `socket hang up`.
     Timeout,
     /// The response was cut short — closed, reset or silent in the middle of the body:
     /// `aborted`.
@@ -292,12 +293,30 @@ pub struct ClientRequest {
 /// `http.request(options)`: takes a connection (from the agent, which may make the request
 /// wait its turn; or a new one) and returns the request, ready to be written.
 pub fn request(options: RequestOptions) -> Result<ClientRequest, ClientError> {
+    let (host, port) = (&options.host, options.port);
     let lease = match &options.agent {
-        Some(agent) => agent.acquire_with(&options.host, options.port, options.connect_timeout),
-        None => Connection::connect(&options.host, options.port, options.connect_timeout)
-            .map(Lease::unpooled),
-    }
-    .map_err(ClientError::Connect)?;
+        // The wait for the agent's turn counts against the timeout. Node starts its `timeout`
+        // only once the request has a socket, so a request queued behind busy ones waits for
+        // ever; here it ends as a timeout does, in Node's words: `socket hang up`.
+        Some(agent) => agent
+            .acquire_with(host, port, options.connect_timeout, Some(options.timeout))
+            .map_err(|e| match e {
+                AcquireError::Connect(e) => ClientError::Connect(e),
+                AcquireError::Timeout => {
+                    let ms = options.timeout.as_millis();
+                    let origin = Agent::origin(host, port);
+                    options.trace.emit(
+                        "timeout",
+                        None,
+                        format_args!("no free socket to {origin} within {ms} ms"),
+                    );
+                    ClientError::Timeout
+                }
+            })?,
+        None => Connection::connect(host, port, options.connect_timeout)
+            .map(Lease::unpooled)
+            .map_err(ClientError::Connect)?,
+    };
     let mut fields = options.headers.clone();
     if !fields.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
         fields.push(("Host".to_string(), options.host_field()));
@@ -851,6 +870,23 @@ impl Utf8Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_queued_behind_busy_sockets_times_out_in_node_s_words() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let agent = Agent::new(1);
+        let _busy = agent.acquire("127.0.0.1", port).unwrap();
+        let mut options = RequestOptions::new("127.0.0.1", port);
+        options.agent = Some(agent.clone());
+        options.timeout = Duration::from_millis(100);
+        let started = Instant::now();
+        let err = request(options).expect_err("no socket for the request");
+        assert_eq!(err, ClientError::Timeout);
+        assert_eq!(err.to_string(), "socket hang up");
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert_eq!(agent.requests(), []);
+    }
 
     #[test]
     fn errors_read_as_node_s_messages() {

@@ -257,7 +257,8 @@ impl Proxy {
         options.timeout = self.upstream_timeout;
         options.connect_timeout = Some(self.upstream_timeout);
         let upstream_error = |e: ClientError| match e {
-            ClientError::Timeout => (504, format!("{host}:{port} did not answer")),
+            // Silent, or no pooled connection to it freed up in time (--max-sockets).
+            ClientError::Timeout => (504, format!("{host}:{port} did not answer in time")),
             ClientError::Connect(e) if e.code() == "ETIMEDOUT" || e.code() == "EAGAIN" => {
                 (504, format!("{e}"))
             }
