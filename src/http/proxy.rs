@@ -53,7 +53,7 @@
 
 use super::agent::Agent;
 use super::client::{request, ClientError, ClientRequestEvent, RequestOptions};
-use super::message::{reason_phrase, Framing, RequestHead};
+use super::message::{list_elements, reason_phrase, Framing, RequestHead};
 use super::request::Request;
 use super::response::Response;
 use super::server::Handler;
@@ -111,9 +111,8 @@ pub fn end_to_end(fields: &[(String, String)]) -> Vec<(String, String)> {
     let named: Vec<String> = fields
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
-        .flat_map(|(_, v)| v.split(','))
-        .map(|t| t.trim_matches([' ', '\t']).to_ascii_lowercase())
-        .filter(|t| !t.is_empty())
+        .flat_map(|(_, v)| list_elements(v))
+        .map(str::to_ascii_lowercase)
         .collect();
     fields
         .iter()
@@ -244,7 +243,7 @@ impl Proxy {
         // §7.2).
         if head
             .values("via")
-            .any(|v| v.split(',').any(|hop| hop.trim().ends_with(VIA)))
+            .any(|v| list_elements(v).any(|hop| hop.ends_with(VIA)))
         {
             return Err((508, "the request came through this proxy already".into()));
         }

@@ -22,7 +22,9 @@
 //! most the send timeout) instead of queueing them and returning `false`. A blocking thread
 //! has nothing better to do, and a peer that stops reading cannot make us buffer.
 
-use super::message::{bodiless_status, http_date, push_chunk, reason_phrase, Version, LAST_CHUNK};
+use super::message::{
+    bodiless_status, has_token, http_date, push_chunk, reason_phrase, Version, LAST_CHUNK,
+};
 use crate::tcp::Socket;
 use std::cell::RefCell;
 use std::io::{self, ErrorKind};
@@ -260,29 +262,28 @@ impl<'c> Response<'c> {
         let user_length = fields()
             .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
             .and_then(|(_, v)| v.trim().parse::<u64>().ok());
-        let user_chunked = fields().any(|(n, v)| {
-            n.eq_ignore_ascii_case("transfer-encoding")
-                && v.to_ascii_lowercase().contains("chunked")
-        });
+        // Transfer codings and connection options are token lists (RFC 9110 §5.6.1):
+        // `xchunked` is not `chunked`, and `keep-alive, close` closes.
+        let user_codings = fields().filter(|(n, _)| n.eq_ignore_ascii_case("transfer-encoding"));
+        let user_coded = user_codings.clone().next().is_some();
+        let user_chunked = user_codings.clone().any(|(_, v)| has_token(v, "chunked"));
         // RFC 9112 §9.6: a server that sends `Connection: close` closes after this response.
-        if fields()
-            .any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"))
-        {
+        if fields().any(|(n, v)| n.eq_ignore_ascii_case("connection") && has_token(v, "close")) {
             self.keep_alive = false;
         }
 
         // The framing, RFC 9112 §6.1-6.3: no body after a HEAD or with a 1xx, 204 or 304
-        // (§6.3 rule 1); the handler's own Content-Length (§6.2) or chunked coding (§6.1); an
-        // HTTP/1.0 client knows no chunked coding, so its body ends with the connection (§6.3
-        // rule 8); otherwise a body given whole gets its length and one written in pieces is
-        // chunked.
+        // (§6.3 rule 1); the handler's own Content-Length (§6.2) or chunked coding (§6.1); a
+        // coding of the handler's that is not chunked, or an HTTP/1.0 client, which knows no
+        // chunked coding: the body ends with the connection (§6.3 rules 4 and 8); otherwise a
+        // body given whole gets its length and one written in pieces is chunked.
         let out = if self.head_request || bodiless_status(self.status) {
             Out::Nothing
         } else if let Some(length) = user_length {
             Out::Length(length)
         } else if user_chunked {
             Out::Chunked
-        } else if self.version == Version::Http10 {
+        } else if user_coded || self.version == Version::Http10 {
             Out::UntilClose
         } else if let (Some(length), true) = (whole_body, self.keep_alive) {
             Out::Length(length as u64)
@@ -470,6 +471,38 @@ mod tests {
             wire,
             "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\nDate: D\r\n\r\nabc"
         );
+    }
+
+    #[test]
+    fn transfer_encoding_and_connection_are_token_lists() {
+        // `xchunked` is not `chunked`: the body is the handler's, ended by the close, and
+        // no Content-Length or chunked framing of ours goes beside that coding.
+        let wire = sent(false, |res| {
+            res.write_head(200, &[("Transfer-Encoding", "xchunked")]);
+            res.end(b"hi").unwrap();
+            assert!(!res.keep_alive());
+        });
+        assert_eq!(
+            wire,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: xchunked\r\nDate: D\r\n\
+             Connection: close\r\n\r\nhi"
+        );
+        // `chunked` as the last of a list is chunked: framed by us, no second field.
+        let wire = sent(false, |res| {
+            res.write_head(200, &[("Transfer-Encoding", "gzip, Chunked")]);
+            res.end(b"hi").unwrap();
+        });
+        assert_eq!(
+            wire,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nDate: D\r\n\
+             Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
+        );
+        // `close` anywhere in Connection's list ends the connection.
+        sent(false, |res| {
+            res.write_head(200, &[("Connection", "keep-alive, Close")]);
+            res.end(b"").unwrap();
+            assert!(!res.keep_alive());
+        });
     }
 
     #[test]

@@ -18,10 +18,12 @@
 
 use super::connection::{Options, WebSocket};
 use super::frame::Role;
-use super::handshake::{accept_key, has_token, new_client_key};
+use super::handshake::{accept_key, new_client_key};
 use crate::addr::{self, AuthorityError};
 use crate::error::NodeError;
-use crate::http::message::{parse_response_head, HeadFinder, MAX_HEADERS, MAX_HEADER_BYTES};
+use crate::http::message::{
+    has_token, parse_response_head, HeadFinder, MAX_HEADERS, MAX_HEADER_BYTES,
+};
 use crate::http::reader::{self, HeadError};
 use crate::tcp::{Inbox, Socket};
 use crate::trace::Trace;

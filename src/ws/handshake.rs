@@ -25,6 +25,7 @@
 //! answer are in [`client`](super::client).
 
 use super::{base64, sha1};
+use crate::http::message::{list_elements, trim_ows};
 use std::io::{self, Read};
 
 /// RFC 6455 §1.3: the fixed string appended to the client's key, "unlikely to be used by
@@ -33,12 +34,6 @@ pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// RFC 6455 §4.1: the key is "a randomly selected 16-byte value".
 pub const KEY_BYTES: usize = 16;
-
-/// HTTP's optional whitespace around a field value and a list element (RFC 9110 §5.6.3):
-/// spaces and horizontal tabs.
-fn trim_ows(s: &str) -> &str {
-    s.trim_matches([' ', '\t'])
-}
 
 /// The `Sec-WebSocket-Accept` value for a client's `Sec-WebSocket-Key` (§4.2.2 step 5.4):
 /// base64 of the SHA-1 of the key, *as sent* (not decoded), followed by [`GUID`]. Spaces and
@@ -73,23 +68,6 @@ pub fn key_is_valid(key: &str) -> bool {
         && base64::decode(key).is_ok_and(|b| b.len() == KEY_BYTES)
 }
 
-/// Whether a comma-separated header value contains `token`, compared without regard to ASCII
-/// case and with the whitespace around each element ignored (RFC 9110 §5.6.1 lists; §7.6.1:
-/// `Connection` options are case-insensitive). For `Connection: keep-alive, Upgrade` and
-/// `Upgrade: websocket`. A header sent on several lines is one list: join the lines with `,`.
-///
-/// ```
-/// use netnotes::ws::handshake::has_token;
-/// assert!(has_token("keep-alive, Upgrade", "upgrade"));
-/// assert!(!has_token("keep-alive, Upgrade2", "upgrade"));
-/// ```
-pub fn has_token(header_value: &str, token: &str) -> bool {
-    !token.is_empty()
-        && header_value
-            .split(',')
-            .any(|element| trim_ows(element).eq_ignore_ascii_case(token))
-}
-
 /// The subprotocol to answer with (§4.2.2 step 5.4, `/subprotocol/`): the first one in the
 /// client's `Sec-WebSocket-Protocol` list, in the client's order of preference, that we
 /// support; `None` if there is none, and then the answer carries no `Sec-WebSocket-Protocol`.
@@ -103,11 +81,7 @@ pub fn has_token(header_value: &str, token: &str) -> bool {
 /// assert_eq!(choose_protocol("chat", &["mqtt"]), None);
 /// ```
 pub fn choose_protocol<'a>(offered: &str, supported: &[&'a str]) -> Option<&'a str> {
-    offered
-        .split(',')
-        .map(trim_ows)
-        .filter(|name| !name.is_empty())
-        .find_map(|name| supported.iter().copied().find(|s| *s == name))
+    list_elements(offered).find_map(|name| supported.iter().copied().find(|s| *s == name))
 }
 
 /// A fresh `Sec-WebSocket-Key`: 16 bytes from `/dev/urandom`, base64-encoded (§4.1: "MUST be
@@ -173,21 +147,6 @@ mod tests {
         ] {
             assert!(!key_is_valid(bad), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn tokens_in_a_list() {
-        assert!(has_token("Upgrade", "upgrade"));
-        assert!(has_token("keep-alive, Upgrade", "Upgrade"));
-        assert!(has_token("keep-alive,Upgrade", "upgrade"));
-        assert!(has_token(" \tUPGRADE\t ", "upgrade"));
-        assert!(has_token("websocket", "WebSocket"));
-        assert!(has_token(",, websocket ,", "websocket")); // empty elements are allowed
-        assert!(!has_token("keep-alive", "upgrade"));
-        assert!(!has_token("upgrade-insecure", "upgrade"));
-        assert!(!has_token("up grade", "upgrade"));
-        assert!(!has_token("", "upgrade"));
-        assert!(!has_token("a, , b", ""));
     }
 
     #[test]

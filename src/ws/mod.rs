@@ -14,7 +14,7 @@
 //!    |  TCP connect (the three-way handshake of 构建TCP服务)     |
 //!    |--------------------------------------------------------->|
 //!    |  GET /updates HTTP/1.1                                   |
-//!    |  Upgrade: websocket            Connection: Upgrade       |  handshake::has_token
+//!    |  Upgrade: websocket            Connection: Upgrade       |  message::has_token
 //!    |  Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==             |  handshake::key_is_valid
 //!    |  Sec-WebSocket-Version: 13                               |
 //!    |  Sec-WebSocket-Protocol: chat, superchat                 |  handshake::choose_protocol
@@ -40,8 +40,9 @@
 //!
 //! - [`sha1`] and [`base64`]: the two transforms of the accept key, written here because the
 //!   crate is std only;
-//! - [`handshake`]: the accept key, key checks, `Connection`/`Upgrade` token lists, the
-//!   subprotocol choice, and a random client key (errata 8: not `Date.now()`);
+//! - [`handshake`]: the accept key, key checks, the subprotocol choice, and a random client
+//!   key (errata 8: not `Date.now()`); the `Connection`/`Upgrade` token lists are HTTP's
+//!   ([`crate::http::message::has_token`]);
 //! - [`frame`]: RFC 6455 §5: headers parsed and encoded, masking, close payloads and codes;
 //! - [`utf8`]: text messages checked as their bytes arrive, failing at the first bad byte.
 //!

@@ -29,7 +29,7 @@
 
 use super::connection::{Options, WebSocket};
 use super::frame::Role;
-use super::handshake::{accept_key, choose_protocol, has_token, key_is_valid};
+use super::handshake::{accept_key, choose_protocol, key_is_valid};
 use crate::http::message::{reason_phrase, RequestHead, Version};
 use crate::tcp::Socket;
 use std::io;
@@ -85,8 +85,7 @@ impl std::error::Error for AcceptError {}
 
 /// Whether a request asks for a WebSocket: `Upgrade: websocket` and `Connection: Upgrade`.
 pub fn is_websocket_request(head: &RequestHead) -> bool {
-    head.values("upgrade").any(|v| has_token(v, "websocket"))
-        && head.values("connection").any(|v| has_token(v, "upgrade"))
+    head.has_token("upgrade", "websocket") && head.has_token("connection", "upgrade")
 }
 
 /// Decides on an upgrade request (see the module docs for the rules and their order).

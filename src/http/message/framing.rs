@@ -3,6 +3,7 @@
 //! from them, which responses have no body at all, and what `Expect` asks for.
 
 use super::head::values_of;
+use super::list::{list_elements, trim_ows};
 use super::{ParseError, RequestHead, ResponseHead, Version};
 
 /// How a body is delimited (RFC 9112 §6.3).
@@ -82,9 +83,7 @@ fn declared_framing(fields: &[(String, String)]) -> Result<Declared<'_>, ParseEr
             return Err(ParseError::ContentLengthWithTransferEncoding);
         }
         let codings = values_of(fields, "transfer-encoding")
-            .flat_map(|v| v.split(','))
-            .map(|c| c.trim_matches([' ', '\t']))
-            .filter(|c| !c.is_empty())
+            .flat_map(list_elements)
             .collect();
         return Ok(Declared::Codings(codings));
     }
@@ -110,7 +109,7 @@ fn content_length(fields: &[(String, String)]) -> Result<Option<u64>, ParseError
 /// `Content-Length = 1*DIGIT` (RFC 9110 §8.6): no sign, no hex, no list, not empty; leading
 /// zeros are fine; the value must fit in a `u64`.
 pub fn parse_content_length(value: &str) -> Result<u64, ParseError> {
-    let value = value.trim_matches([' ', '\t']);
+    let value = trim_ows(value);
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ParseError::BadContentLength);
     }

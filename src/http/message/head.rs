@@ -1,6 +1,7 @@
 //! HTTP报文, the head: where it ends, the request line and the status line (RFC 9112 §3, §4),
 //! the field lines (§5), and the heads they make, [`RequestHead`] and [`ResponseHead`].
 
+use super::list::{has_token, trim_ows_bytes};
 use super::ParseError;
 
 /// The largest head accepted, request line through the empty line: 16 KiB, the default of
@@ -103,11 +104,9 @@ fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Whether a comma-separated field (`Connection`, `Upgrade`) in `fields` holds `token`, in
-/// any case (RFC 9110 §5.6.1: lists, with optional whitespace around the commas).
+/// any case, on any of its lines ([`has_token`]).
 fn has_token_in(fields: &[(String, String)], name: &str, token: &str) -> bool {
-    values_of(fields, name)
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
+    values_of(fields, name).any(|value| has_token(value, token))
 }
 
 /// Whether a connection stays open after a message with these fields (RFC 9112 §9.3), the
@@ -361,7 +360,7 @@ fn parse_field_line(line: &[u8]) -> Result<(String, String), ParseError> {
     if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
         return Err(ParseError::BadFieldName);
     }
-    let value = trim_ows(value);
+    let value = trim_ows_bytes(value);
     // field-vchar = VCHAR / obs-text, with SP and HTAB inside (RFC 9110 §5.5).
     if !value
         .iter()
@@ -381,16 +380,6 @@ fn latin1(bytes: &[u8]) -> String {
         Ok(text) if text.is_ascii() => text.to_owned(),
         _ => bytes.iter().map(|&b| char::from(b)).collect(),
     }
-}
-
-fn trim_ows(mut bytes: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = bytes {
-        bytes = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = bytes {
-        bytes = rest;
-    }
-    bytes
 }
 
 /// A parsed response head: the status line and the fields, in arrival order.

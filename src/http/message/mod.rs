@@ -27,6 +27,8 @@
 //!   what `Expect` asks for;
 //! - `body.rs`, the body: [`BodyDecoder`] takes a body off the wire as its bytes arrive,
 //!   whatever its framing (a chunked one through [`ChunkedDecoder`]);
+//! - `list.rs`, field values: [`trim_ows`], and the comma-separated lists [`list_elements`]
+//!   and [`has_token`] read, the same for every field;
 //! - `headers.rs`, the head as Node presents it: [`headers_object`] (`req.headers`),
 //!   [`raw_headers`] (`req.rawHeaders`), [`headers_json`];
 //! - `write.rs`, the other way round: [`status_head`], [`request_head`], [`reason_phrase`],
@@ -42,6 +44,7 @@ mod body;
 mod framing;
 mod head;
 mod headers;
+mod list;
 mod write;
 
 pub use body::{BodyDecoder, ChunkedDecoder, MAX_CHUNK_EXTENSION};
@@ -54,6 +57,7 @@ pub use head::{
     METHODS,
 };
 pub use headers::{headers_json, headers_object, raw_headers, HeaderValue};
+pub use list::{has_token, list_elements, trim_ows};
 pub use write::{http_date, push_chunk, reason_phrase, request_head, status_head, LAST_CHUNK};
 
 /// A rule of RFC 9112 (or of Node's parser) that a message broke. Each has its status code:
