@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{dripping, read_request, Running, DEADLINE};
+use common::{dripping, read_head, read_request, Running, DEADLINE};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::mpsc::{self, Receiver};
@@ -487,27 +487,14 @@ fn tunnel_to(proxy: u16, target: u16) -> (TcpStream, String) {
     client
         .write_all(format!("CONNECT 127.0.0.1:{target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
         .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).unwrap_or(0) == 1 {
-        head.push(byte[0]);
-    }
+    let head = read_head(&mut client);
     (client, String::from_utf8_lossy(&head).into_owned())
 }
 
 /// Reads one answer with a `Content-Length` body from a kept-alive connection.
 fn answer_on(stream: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(
-            stream.read(&mut byte).unwrap(),
-            1,
-            "closed in a head: {head:?}"
-        );
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
+    let head = String::from_utf8_lossy(&read_head(stream)).into_owned();
+    assert!(head.ends_with("\r\n\r\n"), "closed in a head: {head:?}");
     let length: usize = head
         .to_ascii_lowercase()
         .lines()

@@ -243,17 +243,11 @@ fn open(port: u16) -> TcpStream {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(DEADLINE)).unwrap();
     stream.write_all(upgrade("").as_bytes()).unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(
-            stream.read(&mut byte).unwrap(),
-            1,
-            "EOF in the 101: {head:?}"
-        );
-        head.push(byte[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101 "));
+    let head = common::read_head(&mut stream);
+    assert!(
+        head.starts_with(b"HTTP/1.1 101 ") && head.ends_with(b"\r\n\r\n"),
+        "{head:?}"
+    );
     stream
 }
 

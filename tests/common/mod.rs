@@ -218,6 +218,20 @@ pub fn run(name: &str, args: &[&str]) -> Finished {
     running.finish()
 }
 
+/// Reads a head, byte by byte (so that nothing after it is taken), through its empty line;
+/// the bytes so far if the peer closes or goes silent first.
+pub fn read_head(stream: &mut std::net::TcpStream) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    head
+}
+
 /// Reads one request as an upstream sees it: the head, then a `Content-Length` body or a
 /// chunked one (up to its last chunk and empty trailer).
 pub fn read_request(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
