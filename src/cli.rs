@@ -54,6 +54,10 @@ pub enum Kind {
     /// 0 is refused: a limit already reached is never what a user means, and "no limit" is
     /// not spelled 0 (see [`crate::timeout`]).
     Millis,
+    /// A period in milliseconds, where 0 turns the periodic thing off (`--ping-interval 0`),
+    /// as `0` disables `ws`'s and nginx's keep-alive timers; read with [`Args::interval`].
+    /// Unlike a time limit, "never" is a sensible choice for a period, so it has a spelling.
+    Interval,
     /// Non-empty text that may be given many times; every value is kept, in order
     /// (`-H 'A: 1' -H 'B: 2'`). Read them with [`Args::all`].
     List,
@@ -407,7 +411,7 @@ fn check(flag: &Flag, text: &str) -> Result<Value, CliError> {
         }
         Kind::Port => number(0, u64::from(u16::MAX)),
         Kind::Count => number(1, u64::MAX),
-        Kind::Number => number(0, u64::MAX),
+        Kind::Number | Kind::Interval => number(0, u64::MAX),
         Kind::Millis => match text.parse::<u64>() {
             Ok(ms) if ms >= 1 => Ok(Value::Number(ms)),
             _ => Err(CliError(format!(
@@ -458,6 +462,13 @@ impl Args {
     /// A [`Kind::Millis`] flag's value, if given or defaulted.
     pub fn millis(&self, name: &str) -> Option<Duration> {
         self.number(name).map(Duration::from_millis)
+    }
+
+    /// A [`Kind::Interval`] flag's value: `None` when it is 0 (off) or not given.
+    pub fn interval(&self, name: &str) -> Option<Duration> {
+        self.number(name)
+            .filter(|&ms| ms > 0)
+            .map(Duration::from_millis)
     }
 
     /// `--host`, brackets removed. Every binary declares it with a default.
@@ -535,6 +546,27 @@ mod tests {
         assert_eq!(args.text("message"), Some("hello"));
         assert_eq!(args.number("exit-after"), None);
         assert!(args.trace());
+    }
+
+    #[test]
+    fn an_interval_of_zero_is_off_and_a_time_limit_of_zero_is_refused() {
+        let command = demo()
+            .flag("every", Kind::Interval, Some("30000"), "MS", "period")
+            .flag("limit", Kind::Millis, None, "MS", "limit");
+        let parse = |args: &[&str]| command.parse(args.iter().copied()).unwrap().unwrap();
+        assert_eq!(parse(&[]).interval("every"), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse(&["--every", "5"]).interval("every"),
+            Some(Duration::from_millis(5))
+        );
+        assert_eq!(parse(&["--every", "0"]).interval("every"), None);
+        let refused = command.parse(["--limit", "0"]).unwrap_err().to_string();
+        assert_eq!(
+            refused,
+            "--limit must be a time in milliseconds from 1 up, got '0'"
+        );
+        let refused = command.parse(["--every", "-1"]).unwrap_err().to_string();
+        assert!(refused.starts_with("--every must be"), "{refused}");
     }
 
     #[test]

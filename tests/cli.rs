@@ -121,7 +121,6 @@ fn a_time_of_zero_is_refused_on_every_flag_that_takes_one() {
         ("http-proxy", "--tunnel-timeout"),
         ("ws-server", "--headers-timeout"),
         ("ws-server", "--send-timeout"),
-        ("ws-server", "--ping-interval"),
     ] {
         assert_usage_error(
             name,

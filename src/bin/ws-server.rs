@@ -74,10 +74,10 @@ fn command() -> Command {
     )
     .flag(
         "ping-interval",
-        Kind::Millis,
+        Kind::Interval,
         Some("30000"),
         "MS",
-        "ping a client quiet for MS, close it (1006) if still quiet MS later",
+        "ping a client quiet for MS, close it (1006) if still quiet MS later; 0: no heartbeat",
     )
     .max_connections()
     .flag(
@@ -187,7 +187,7 @@ fn main() {
         .number("max-message-bytes")
         .map_or(usize::MAX, |n| n as usize);
     ws_options.send_timeout = millis("send-timeout");
-    ws_options.ping_interval = Some(millis("ping-interval"));
+    ws_options.ping_interval = args.interval("ping-interval");
     let echo = Echo {
         policy: Policy {
             protocols: list(args.text("protocol")),
