@@ -72,6 +72,10 @@ const WRITE_ATTEMPT: Duration = Duration::from_millis(1);
 /// While a small backlog waits, the loop wakes this often from its read to retry the flush.
 const FLUSH_POLL: Duration = Duration::from_millis(5);
 
+/// Pieces given to [`Socket::write_all_parts`] that add up to no more than this are copied
+/// together and sent with one `send`; larger ones go out with one `writev`, uncopied.
+const JOIN_LIMIT: usize = 256;
+
 /// The most [`Socket::shutdown_and_drain`] reads and drops before it closes anyway.
 pub const LINGER_BYTES: usize = 1024 * 1024;
 
@@ -510,7 +514,8 @@ impl Socket {
 
     /// [`Socket::write_all`] for bytes in pieces, sent as if they were one (a WebSocket
     /// frame's header and its payload): one `writev` hands the kernel all of them, so they
-    /// need not be copied together first.
+    /// need not be copied together first; pieces of 256 bytes or less in all are copied together
+    /// and sent with one `send`, which costs the kernel less.
     pub fn write_all_parts<const N: usize>(
         &self,
         parts: [&[u8]; N],
@@ -523,6 +528,19 @@ impl Socket {
             (&*self.stream).write_all(data)?;
             self.show(|tap| tap.wrote(data));
             return Ok(());
+        }
+        let total: usize = parts.iter().map(|part| part.len()).sum();
+        if total <= JOIN_LIMIT {
+            // Small pieces (a small WebSocket frame) are copied together and sent with one
+            // `send`: copying them costs less than what `writev` does beyond `send` in the
+            // kernel (reading the array of pieces, the file-write checks and notifications).
+            let mut joined = [0u8; JOIN_LIMIT];
+            let mut len = 0;
+            for part in parts {
+                joined[len..len + part.len()].copy_from_slice(part);
+                len += part.len();
+            }
+            return self.write_all_parts([&joined[..len]], timeout);
         }
         // (`writev` has no MSG_NOSIGNAL: a peer that reset makes it raise SIGPIPE, which
         // Rust's runtime ignores in every Rust program, so it fails with EPIPE instead.)
