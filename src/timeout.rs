@@ -11,9 +11,10 @@
 //!   Linux reads a zero `SO_RCVTIMEO` as no limit at all; std refuses a zero socket timeout.
 //!   Here `None` says "off", so zero can say what it says everywhere else.)
 //!
-//! On the command line every flag that takes a time takes milliseconds from 1 up, and `0` is
-//! refused (`error:`, exit 2): a limit reached before anything can happen is never what a
-//! user means, and "off" is not spelled 0. See `cli::Kind::Millis`.
+//! On the command line every flag that takes a time limit takes milliseconds from 1 up, and
+//! `0` is refused (`error:`, exit 2): a limit reached before anything can happen is never
+//! what a user means, and "no limit" is not spelled 0 (`cli::Kind::Millis`). A period is not
+//! a limit: `ws-server --ping-interval 0` turns the heartbeat off (`cli::Kind::Interval`).
 //!
 //! A blocking socket waits with a limit (`SO_RCVTIMEO`, `SO_SNDTIMEO`, `socket(7)`); when the
 //! limit passes, the read or write fails with `EAGAIN`, which std calls
