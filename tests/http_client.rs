@@ -155,6 +155,49 @@ fn a_header_that_is_not_name_colon_value_is_a_usage_error() {
 }
 
 #[test]
+fn a_head_node_would_refuse_to_write_is_a_usage_error_and_nothing_is_sent() {
+    // A listener that must see no connection: the head is refused before connecting.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["-H", "X: a\r\nB: c"],
+            r#"Invalid character in header content ["X"]"#,
+        ),
+        (
+            &["-H", "X: a\x1bb"],
+            r#"Invalid character in header content ["X"]"#,
+        ),
+        (
+            &["--method", "G T"],
+            r#"Method must be a valid HTTP token ["G T"]"#,
+        ),
+        (
+            &["--path", "/a b"],
+            "Request path contains unescaped characters",
+        ),
+        (
+            &["--path", "/a\r\nX: 1"],
+            "Request path contains unescaped characters",
+        ),
+        (
+            &["-H", "Content-Length: 1x", "--data", "a"],
+            r#"Invalid value "1x" for header "Content-Length""#,
+        ),
+    ];
+    for (flags, message) in cases {
+        let done = client(port, flags);
+        assert_eq!(done.status.code(), Some(2), "{flags:?}");
+        assert!(done.out.is_empty(), "{flags:?}");
+        assert_eq!(done.err[0], format!("error: {message}"));
+        assert!(done.err[1].starts_with("usage: http-client "));
+    }
+    listener.set_nonblocking(true).unwrap();
+    let accepted = listener.accept().map(|_| ());
+    assert_eq!(accepted.unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+}
+
+#[test]
 fn chunked_pieces_are_cut_at_chunk_boundaries_and_utf8_is_carried_across() {
     // One write: three chunks, a character split between the second and third.
     let (port, _) = canned(

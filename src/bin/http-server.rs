@@ -59,11 +59,7 @@ fn main() {
     // the client went away; the server then closes the connection.
     server.run(|req, res| {
         let _ = match (req.head().path(), req.method()) {
-            // the book's request listener: function (req, res) { res.writeHead(...); res.end(...) }
-            ("/", _) => {
-                res.write_head(200, &[("Content-Type", "text/plain")]);
-                res.end(b"Hello World\n")
-            }
+            ("/", _) => hello(res),
             ("/headers", "GET" | "HEAD") => show_message(req, res),
             ("/echo", "POST" | "PUT") => echo(req, res),
             ("/stream", "GET" | "HEAD") => stream(res),
@@ -72,6 +68,14 @@ fn main() {
             _ => text(res, 404, "Not Found\n"),
         };
     });
+}
+
+/// The book's request listener: `function (req, res) { res.writeHead(200, {'Content-Type':
+/// 'text/plain'}); res.end('Hello World\n'); }`. Where `writeHead` would throw, `write_head`
+/// returns the error, which `?` passes on.
+fn hello(res: &mut Response<'_>) -> std::io::Result<()> {
+    res.write_head(200, &[("Content-Type", "text/plain")])?;
+    res.end(b"Hello World\n")
 }
 // ANCHOR_END: program
 
@@ -97,7 +101,7 @@ fn echo(req: &mut Request<'_>, res: &mut Response<'_>) -> std::io::Result<()> {
         .value("content-type")
         .unwrap_or("application/octet-stream")
         .to_string();
-    res.write_head(200, &[("Content-Type", &content_type)]);
+    res.write_head(200, &[("Content-Type", &content_type)])?;
     let mut buf = [0u8; 16 * 1024];
     loop {
         let n = req.read(&mut buf)?;
@@ -110,7 +114,7 @@ fn echo(req: &mut Request<'_>, res: &mut Response<'_>) -> std::io::Result<()> {
 
 /// Five chunks, 200 ms apart: watch them arrive with `curl -N`.
 fn stream(res: &mut Response<'_>) -> std::io::Result<()> {
-    res.write_head(200, &[("Content-Type", "text/plain")]);
+    res.write_head(200, &[("Content-Type", "text/plain")])?;
     for i in 1..=5 {
         if i > 1 {
             thread::sleep(Duration::from_millis(200));
@@ -121,12 +125,12 @@ fn stream(res: &mut Response<'_>) -> std::io::Result<()> {
 }
 
 fn not_allowed(res: &mut Response<'_>, allow: &str) -> std::io::Result<()> {
-    res.set_header("Allow", allow);
+    res.set_header("Allow", allow)?;
     text(res, 405, "Method Not Allowed\n")
 }
 
 fn text(res: &mut Response<'_>, status: u16, body: &str) -> std::io::Result<()> {
-    res.write_head(status, &[("Content-Type", "text/plain")]);
+    res.write_head(status, &[("Content-Type", "text/plain")])?;
     res.end(body.as_bytes())
 }
 

@@ -106,8 +106,8 @@ impl Handler for Echo {
     fn request(&self, req: &mut Request<'_>, res: &mut Response<'_>) {
         let head = req.head();
         let _ = if head.path() == "/" && matches!(head.method, "GET" | "HEAD") {
-            res.write_head(200, &[("Content-Type", "text/html; charset=utf-8")]);
-            res.end(DEMO_PAGE.as_bytes())
+            let html = [("Content-Type", "text/html; charset=utf-8")];
+            answer(res, 200, &html, DEMO_PAGE.as_bytes())
         } else {
             // Not a valid upgrade (a valid one went to `upgrade`): say what is wrong, never 200.
             let refused = check_handshake(head, &self.policy)
@@ -119,8 +119,12 @@ impl Handler for Echo {
                 });
             let mut fields = vec![("Content-Type", "text/plain")];
             fields.extend(refused.field);
-            res.write_head(refused.status, &fields);
-            res.end(format!("{}\n", refused.why).as_bytes())
+            answer(
+                res,
+                refused.status,
+                &fields,
+                format!("{}\n", refused.why).as_bytes(),
+            )
         };
     }
 
@@ -151,6 +155,17 @@ impl Handler for Echo {
             self.close.close();
         }
     }
+}
+
+/// `res.writeHead(status, fields); res.end(body)`.
+fn answer(
+    res: &mut Response<'_>,
+    status: u16,
+    fields: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    res.write_head(status, fields)?;
+    res.end(body)
 }
 // ANCHOR_END: program
 

@@ -61,9 +61,9 @@
 
 use super::agent::{AcquireError, Agent, Connection, Lease};
 use super::message::{
-    headers_object, parse_response_head, push_chunk, raw_headers, request_head, BodyDecoder,
-    HeadFinder, HeaderValue, ParseError, ResponseFraming, ResponseHead, LAST_CHUNK, MAX_HEADERS,
-    MAX_HEADER_BYTES,
+    check_field_line, check_framing, headers_object, parse_response_head, push_chunk, raw_headers,
+    request_head, BodyDecoder, DeclaredFraming, HeadFinder, HeadWriter, HeaderValue, InvalidHead,
+    ParseError, ResponseFraming, ResponseHead, LAST_CHUNK, MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use super::reader::{self, HeadError};
 use crate::error::NodeError;
@@ -104,6 +104,10 @@ pub enum ClientError {
     /// The bytes are not an acceptable HTTP response: `Parse Error: Expected HTTP/, RTSP/ or
     /// ICE/`.
     Parse(ParseError),
+    /// The request's own head cannot be written (a method, path or field the head writer
+    /// refuses), found before anything is sent, as Node's `http.request` throws:
+    /// `Method must be a valid HTTP token ["G T"]`.
+    Head(InvalidHead),
 }
 
 impl fmt::Display for ClientError {
@@ -113,6 +117,7 @@ impl fmt::Display for ClientError {
             ClientError::HangUp | ClientError::Timeout => f.write_str("socket hang up"),
             ClientError::Aborted => f.write_str("aborted"),
             ClientError::Parse(e) => write!(f, "Parse Error: {}", node_parse_reason(*e)),
+            ClientError::Head(e) => write!(f, "{e}"),
         }
     }
 }
@@ -191,11 +196,41 @@ impl RequestOptions {
         }
     }
 
+    /// Whether the request line and the fields can be written, checked as `http.request`
+    /// checks them before it connects: the method a token, the path without spaces or control
+    /// bytes, each field valid, and the framing fields one way to frame the body (a
+    /// `Transfer-Encoding` must end in `chunked`, RFC 9112 §6.1).
+    ///
+    /// ```
+    /// use netnotes::http::client::RequestOptions;
+    /// let mut options = RequestOptions::new("127.0.0.1", 1337);
+    /// options.path = "/a b".to_string();
+    /// assert_eq!(options.check().unwrap_err().to_string(), "Request path contains unescaped characters");
+    /// ```
+    pub fn check(&self) -> Result<(), InvalidHead> {
+        HeadWriter::request(&self.method, &self.path, 0)?;
+        for (name, value) in &self.headers {
+            check_field_line(name, value)?;
+        }
+        request_framing(&self.headers).map(drop)
+    }
+
     /// The `Host` field Node sends, by [`crate::addr::authority`]'s rule: `host:port`, IPv6
     /// in brackets, no port if it is 80 (`http://`'s default).
     pub fn host_field(&self) -> String {
         crate::addr::authority(&self.host, self.port, 80)
     }
+}
+
+/// A request's framing fields, checked: one valid `Content-Length`, or a `Transfer-Encoding`
+/// ending in `chunked` (RFC 9112 §6.1-6.3; a server answers any other request `400`).
+fn request_framing(fields: &[(String, String)]) -> Result<DeclaredFraming, InvalidHead> {
+    let pairs = fields.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    let declared = check_framing(pairs)?;
+    if declared.transfer_encoding && !declared.chunked {
+        return Err(InvalidHead::Framing(ParseError::BadTransferEncoding));
+    }
+    Ok(declared)
 }
 
 /// RFC 9110 §9.2.2: methods whose repetition has the effect of one request. Only these are
@@ -293,6 +328,7 @@ pub struct ClientRequest {
 /// `http.request(options)`: takes a connection (from the agent, which may make the request
 /// wait its turn; or a new one) and returns the request, ready to be written.
 pub fn request(options: RequestOptions) -> Result<ClientRequest, ClientError> {
+    options.check().map_err(ClientError::Head)?;
     let (host, port) = (&options.host, options.port);
     let lease = match &options.agent {
         // The wait for the agent's turn counts against the timeout. Node starts its `timeout`
@@ -380,11 +416,17 @@ impl ClientRequest {
     }
 
     /// `req.setHeader(name, value)`: replaces a field of that name. Ignored once the head
-    /// has gone (Node throws `ERR_HTTP_HEADERS_SENT`).
-    pub fn set_header(&mut self, name: &str, value: &str) {
+    /// has gone (Node throws `ERR_HTTP_HEADERS_SENT`); refused, as Node throws, if the head
+    /// writer would refuse it.
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), InvalidHead> {
         if self.head_sent {
-            return;
+            return Ok(());
         }
+        check_field_line(name, value)?;
+        let mut fields = self.fields.clone();
+        fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        fields.push((name.to_string(), value.to_string()));
+        request_framing(&fields)?;
         let at = self
             .fields
             .iter()
@@ -393,6 +435,7 @@ impl ClientRequest {
         let at = at.unwrap_or(self.fields.len()).min(self.fields.len());
         self.fields
             .insert(at, (name.to_string(), value.to_string()));
+        Ok(())
     }
 
     /// `req.flushHeaders()`: sends the head now (a request with `Expect: 100-continue` does,
@@ -401,8 +444,7 @@ impl ClientRequest {
         if self.head_sent {
             return Ok(());
         }
-        self.fix_head(None);
-        let head = self.render_head();
+        let head = self.fix_head(None)?;
         self.send(head)
     }
 
@@ -411,8 +453,7 @@ impl ClientRequest {
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), ClientError> {
         let mut wire = Vec::new();
         if !self.head_sent {
-            self.fix_head(None);
-            wire = self.render_head();
+            wire = self.fix_head(None)?;
         }
         if !chunk.is_empty() {
             match self.out {
@@ -433,8 +474,7 @@ impl ClientRequest {
         }
         let mut wire = Vec::new();
         if !self.head_sent {
-            self.fix_head(Some(data.len()));
-            wire = self.render_head();
+            wire = self.fix_head(Some(data.len()))?;
         }
         match self.out {
             Some(Out::Chunked) => {
@@ -448,17 +488,13 @@ impl ClientRequest {
         self.send(wire)
     }
 
-    /// Decides the framing of the body and adds its field. `whole`: the body's length when
-    /// `end(data)` alone makes it.
-    fn fix_head(&mut self, whole: Option<usize>) {
-        let has = |name: &str| {
-            self.fields
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
-        };
-        let out = if has("content-length") {
+    /// Decides the framing of the body, adds its field, and writes the head. `whole`: the
+    /// body's length when `end(data)` alone makes it.
+    fn fix_head(&mut self, whole: Option<usize>) -> Result<Vec<u8>, ClientError> {
+        let declared = request_framing(&self.fields).map_err(ClientError::Head)?;
+        let out = if declared.length.is_some() {
             Out::Length
-        } else if has("transfer-encoding") {
+        } else if declared.chunked {
             Out::Chunked
         } else {
             match whole {
@@ -475,12 +511,11 @@ impl ClientRequest {
                 }
             }
         };
+        let head = request_head(&self.options.method, &self.options.path, &self.fields)
+            .map_err(ClientError::Head)?;
         self.out = Some(out);
-    }
-
-    fn render_head(&mut self) -> Vec<u8> {
         self.head_sent = true;
-        request_head(&self.options.method, &self.options.path, &self.fields).into_bytes()
+        Ok(head)
     }
 
     /// Writes `wire`, keeping a copy while a retry is possible. A write that fails on a

@@ -53,7 +53,9 @@
 
 use super::agent::Agent;
 use super::client::{request, ClientError, ClientRequestEvent, RequestOptions};
-use super::message::{list_elements, reason_phrase, Framing, RequestHead};
+use super::message::{
+    list_elements, reason_phrase, response_head, Decimal, Framing, HeadWriter, RequestHead,
+};
 use super::request::Request;
 use super::response::Response;
 use super::server::Handler;
@@ -224,12 +226,15 @@ impl Proxy {
         self.trace
             .emit("upstream", None, format_args!("{status} {why}"));
         let body = format!("{status} {}: {why}\n", reason_phrase(status));
-        let length = body.len().to_string();
-        res.write_head(
-            status,
-            &[("Content-Type", "text/plain"), ("Content-Length", &length)],
-        );
-        let _ = res.end(body.as_bytes());
+        let length = Decimal::new(body.len() as u64);
+        let fields = [
+            ("Content-Type", "text/plain"),
+            ("Content-Length", length.as_str()),
+        ];
+        // Our own statuses and fields: nothing the head writer could refuse.
+        if res.write_head(status, &fields).is_ok() {
+            let _ = res.end(body.as_bytes());
+        }
     }
 
     /// Forwards one request and relays the answer. `Err` carries the status to answer with
@@ -294,17 +299,19 @@ impl Proxy {
                 | ClientRequestEvent::Information(_) => {}
             }
         };
-        // Each field as it came, repeats included (two `Set-Cookie`s stay two).
-        for (name, value) in end_to_end(&answer.head().fields) {
-            res.append_header(&name, &value);
-        }
-        res.append_header("Via", &format!("{} {VIA}", answer.http_version()));
+        // Each field as it came, repeats included (two `Set-Cookie`s stay two), all given to
+        // `write_head` at once: if the head writer refused them, the response would be
+        // untouched, and the client would get a 502 instead.
+        let mut fields = end_to_end(&answer.head().fields);
+        fields.push(("Via".into(), format!("{} {VIA}", answer.http_version())));
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (&**n, &**v)).collect();
+        res.write_head(answer.status_code(), &fields)
+            .map_err(|e| (502, format!("the upstream's head: {e}")))?;
         self.trace.emit(
             "upstream",
             None,
             format_args!("{} {} {}", head.method, head.target, answer.status_code()),
         );
-        res.write_head(answer.status_code(), &[]);
         // Decoded here, framed again by `res` for this client: Content-Length if the
         // upstream gave one, else chunked (HTTP/1.1) or until the close (HTTP/1.0).
         loop {
@@ -362,11 +369,10 @@ impl Handler for Proxy {
         let answer = |socket: &Socket, status: u16, why: &str| {
             self.trace
                 .emit("upstream", None, format_args!("{status} {why}"));
-            let line = format!(
-                "HTTP/1.1 {status} {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-                reason_phrase(status)
-            );
-            let _ = socket.write_all(line.as_bytes(), Some(SEND_TIMEOUT));
+            let fields = [("Connection", "close"), ("Content-Length", "0")];
+            if let Ok(head) = response_head(status, &fields) {
+                let _ = socket.write_all(&head, Some(SEND_TIMEOUT));
+            }
         };
         let Some((host, port)) = connect_target(&head.target) else {
             return answer(&socket, 400, "not a host:port target");
@@ -386,8 +392,13 @@ impl Handler for Proxy {
                 return answer(&socket, status, &e.to_string());
             }
         };
-        let established = b"HTTP/1.1 200 Connection Established\r\n\r\n";
-        if socket.write_all(established, Some(SEND_TIMEOUT)).is_err()
+        let Ok(established) = HeadWriter::response_with_reason(200, "Connection Established", 64)
+        else {
+            return;
+        };
+        if socket
+            .write_all(&established.finish(), Some(SEND_TIMEOUT))
+            .is_err()
             || (&upstream).write_all(&rest).is_err()
         {
             return;

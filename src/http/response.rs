@@ -18,12 +18,23 @@
 //! Nothing is sent until the first `write` or `end`, so `write_head` + `end(data)` — the hello
 //! server — is one `write` on the socket: head, one chunk, last chunk.
 //!
+//! A field, a status or framing fields that would break the head are refused by the call that
+//! gives them, as Node throws from `setHeader` and `writeHead`: [`Response::set_header`],
+//! [`Response::append_header`] and [`Response::write_head`] return the [`InvalidHead`] (Node's
+//! `err.code` and `err.message`), and the response is as it was before the call. A handler
+//! that passes the error on with `?` ends the response there; the server then answers what is
+//! left as an unfinished response (the head as it stands and an empty body). Node lets a
+//! broken `Content-Length` through (the client's parser then refuses the response); we refuse
+//! it, with Node's `ERR_HTTP_INVALID_HEADER_VALUE`, so the server never writes a head its own
+//! parser would refuse.
+//!
 //! Where this differs from Node: `write` blocks until the kernel has taken the bytes (for at
 //! most the send timeout) instead of queueing them and returning `false`. A blocking thread
 //! has nothing better to do, and a peer that stops reading cannot make us buffer.
 
 use super::message::{
-    bodiless_status, has_token, http_date, push_chunk, reason_phrase, Version, LAST_CHUNK,
+    bodiless_status, check_field_line, check_framing, has_token, http_date, push_chunk, Decimal,
+    HeadWriter, InvalidHead, Version, LAST_CHUNK,
 };
 use crate::tcp::Socket;
 use std::cell::RefCell;
@@ -95,22 +106,39 @@ impl<'c> Response<'c> {
     }
 
     /// `res.setHeader(name, value)`: replaces a field of the same name (in any case). Ignored
-    /// once the head is fixed (Node throws `ERR_HTTP_HEADERS_SENT`).
-    pub fn set_header(&mut self, name: &str, value: &str) {
+    /// once the head is fixed (Node throws `ERR_HTTP_HEADERS_SENT`). A field the head writer
+    /// would refuse is refused here, and nothing changes.
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), InvalidHead> {
         if self.head.is_some() || self.head_sent {
-            return;
+            return Ok(());
         }
+        check_field_line(name, value)?;
+        let others = self
+            .fields
+            .iter()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case(name));
+        check_framing(
+            others
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .chain([(name, value)]),
+        )?;
         self.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.fields.push((name.to_string(), value.to_string()));
+        Ok(())
     }
 
     /// `res.appendHeader(name, value)`: adds a field even if one of that name exists (a
-    /// second `Set-Cookie`, say). Ignored once the head is fixed.
-    pub fn append_header(&mut self, name: &str, value: &str) {
+    /// second `Set-Cookie`, say). Ignored once the head is fixed; refused as `set_header`
+    /// refuses.
+    pub fn append_header(&mut self, name: &str, value: &str) -> Result<(), InvalidHead> {
         if self.head.is_some() || self.head_sent {
-            return;
+            return Ok(());
         }
+        check_field_line(name, value)?;
+        let all = self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        check_framing(all.chain([(name, value)]))?;
         self.fields.push((name.to_string(), value.to_string()));
+        Ok(())
     }
 
     /// `res.destroy()`: gives the response up without finishing it. No last chunk is sent,
@@ -155,25 +183,36 @@ impl<'c> Response<'c> {
     /// As in Node, `fields` are merged into those of `set_header` if there are any (a field of
     /// the same name replaced); if there are none, they go straight into the head and are
     /// not kept (`getHeader` does not see them), which saves copying them.
-    pub fn write_head(&mut self, status: u16, fields: &[(&str, &str)]) {
+    ///
+    /// A status outside 100-999, a field the head writer refuses, or framing fields that
+    /// contradict each other are refused, as Node's `writeHead` throws, and the response is
+    /// left as it was.
+    pub fn write_head(&mut self, status: u16, fields: &[(&str, &str)]) -> Result<(), InvalidHead> {
         if self.head.is_some() || self.head_sent {
-            return;
+            return Ok(());
         }
-        self.status = status;
         if self.fields.is_empty() {
-            return self.fix_head(fields, None);
+            return self.fix_head(status, fields, None);
         }
+        let mut merged = self.fields.clone();
         for (name, value) in fields {
-            self.set_header(name, value);
+            check_field_line(name, value)?;
+            merged.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            merged.push((name.to_string(), value.to_string()));
         }
-        self.fix_head(&[], None);
+        let before = std::mem::replace(&mut self.fields, merged);
+        let fixed = self.fix_head(status, &[], None);
+        if fixed.is_err() {
+            self.fields = before;
+        }
+        fixed
     }
 
     /// `res.writeContinue()`: sends `100 Continue` at once, telling a client that sent
     /// `Expect: 100-continue` to go on with its body.
     pub fn write_continue(&mut self) -> io::Result<()> {
-        self.socket
-            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n", Some(self.send_timeout))
+        let head = HeadWriter::response(100, 32)?.finish();
+        self.socket.write_all(&head, Some(self.send_timeout))
     }
 
     /// `res.write(chunk)`: sends a piece of the body (the head first, if it has not gone yet),
@@ -183,7 +222,7 @@ impl<'c> Response<'c> {
             return Err(io::Error::other("write after end"));
         }
         if self.head.is_none() && !self.head_sent {
-            self.fix_head(&[], None);
+            self.fix_head(self.status, &[], None)?;
         }
         let mut wire = self.head.take().unwrap_or_default();
         self.frame(chunk, &mut wire)?;
@@ -198,7 +237,7 @@ impl<'c> Response<'c> {
             return Ok(());
         }
         if self.head.is_none() && !self.head_sent {
-            self.fix_head(&[], Some(data.len()));
+            self.fix_head(self.status, &[], Some(data.len()))?;
         }
         let mut wire = self.head.take().unwrap_or_default();
         self.frame(data, &mut wire)?;
@@ -247,121 +286,90 @@ impl<'c> Response<'c> {
         Ok(())
     }
 
-    /// Decides the framing and the connection's fate and renders the head.
-    /// `extra`: fields of `write_head` that were not stored; `whole_body`: the length of the
-    /// body if `end(data)` alone makes it.
-    fn fix_head(&mut self, extra: &[(&str, &str)], whole_body: Option<usize>) {
-        let stored = std::mem::take(&mut self.fields);
+    /// Decides the framing and the connection's fate, and writes the head with the one head
+    /// writer; nothing changes if the writer refuses it. `extra`: fields of `write_head` that
+    /// are not stored; `whole_body`: the length of the body if `end(data)` alone makes it.
+    fn fix_head(
+        &mut self,
+        status: u16,
+        extra: &[(&str, &str)],
+        whole_body: Option<usize>,
+    ) -> Result<(), InvalidHead> {
         let fields = || {
-            stored
+            self.fields
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .chain(extra.iter().copied())
         };
         let has = |name: &str| fields().any(|(n, _)| n.eq_ignore_ascii_case(name));
-        let user_length = fields()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.trim().parse::<u64>().ok());
-        // Transfer codings and connection options are token lists (RFC 9110 §5.6.1):
-        // `xchunked` is not `chunked`, and `keep-alive, close` closes.
-        let user_codings = fields().filter(|(n, _)| n.eq_ignore_ascii_case("transfer-encoding"));
-        let user_coded = user_codings.clone().next().is_some();
-        let user_chunked = user_codings.clone().any(|(_, v)| has_token(v, "chunked"));
+        // The handler's own framing fields, each valid and not contradicting another (RFC 9112
+        // §6.2-6.3): a broken length is an error, never ignored next to an added chunked.
+        let declared = check_framing(fields())?;
         // RFC 9112 §9.6: a server that sends `Connection: close` closes after this response.
-        if fields().any(|(n, v)| n.eq_ignore_ascii_case("connection") && has_token(v, "close")) {
-            self.keep_alive = false;
-        }
+        let mut keep_alive = self.keep_alive
+            && !fields()
+                .any(|(n, v)| n.eq_ignore_ascii_case("connection") && has_token(v, "close"));
 
-        // The framing, RFC 9112 §6.1-6.3: no body after a HEAD or with a 1xx, 204 or 304
-        // (§6.3 rule 1); the handler's own Content-Length (§6.2) or chunked coding (§6.1); a
-        // coding of the handler's that is not chunked, or an HTTP/1.0 client, which knows no
-        // chunked coding: the body ends with the connection (§6.3 rules 4 and 8); otherwise a
-        // body given whole gets its length and one written in pieces is chunked.
-        let out = if self.head_request || bodiless_status(self.status) {
+        // The framing, RFC 9112 §6.1-6.3, in the order of §6.3's rules.
+        let out = if self.head_request || bodiless_status(status) {
+            // Rule 1: a response to HEAD, and 1xx, 204 and 304, end with the head.
             Out::Nothing
-        } else if let Some(length) = user_length {
+        } else if let Some(length) = declared.length {
+            // Rule 6: the handler's Content-Length (one valid value, checked above).
             Out::Length(length)
-        } else if user_chunked {
+        } else if declared.chunked {
+            // Rule 4: the handler's Transfer-Encoding, chunked last.
             Out::Chunked
-        } else if user_coded || self.version == Version::Http10 {
+        } else if declared.transfer_encoding || self.version == Version::Http10 {
+            // A coding of the handler's that is not chunked (rule 4), or an HTTP/1.0 client,
+            // which knows no chunked coding (§6.1): the body ends with the connection (rule 8).
             Out::UntilClose
-        } else if let (Some(length), true) = (whole_body, self.keep_alive) {
+        } else if let (Some(length), true) = (whole_body, keep_alive) {
+            // A body given whole gets its length (§6.2), as Node gives `end(data)`'s.
             Out::Length(length as u64)
         } else {
+            // One written in pieces is chunked (§6.1, §7.1).
             Out::Chunked
         };
         // A body that ends with the connection means closing it (RFC 9112 §6.3 rule 8, §9.6).
         if out == Out::UntilClose {
-            self.keep_alive = false;
+            keep_alive = false;
         }
 
-        // The head, written straight into the bytes that go out: the handler's fields, then
-        // what HTTP/1.1 needs, in Node's order. It is mostly copying, into one buffer with
-        // room for a small body after the head.
-        let mut head =
-            Vec::with_capacity(256 + fields().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>());
-        head.extend_from_slice(b"HTTP/1.1 ");
-        push_decimal(&mut head, u64::from(self.status));
-        head.push(b' ');
-        head.extend_from_slice(reason_phrase(self.status).as_bytes());
-        head.extend_from_slice(b"\r\n");
+        // The handler's fields, then what HTTP/1.1 needs, in Node's order, written into one
+        // buffer with room for a small body after the head.
+        let capacity = 256 + fields().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>();
+        let mut head = HeadWriter::response(status, capacity)?;
         for (name, value) in fields() {
-            push_field(&mut head, name.as_bytes(), value.as_bytes());
+            head.field(name, value)?;
         }
         if !has("date") {
-            head.extend_from_slice(b"Date: ");
-            push_date(&mut head);
-            head.extend_from_slice(b"\r\n");
+            with_date(|date| head.field("Date", date).map(drop))?;
         }
         if !has("connection") {
-            if self.keep_alive {
-                head.extend_from_slice(b"Connection: keep-alive\r\nKeep-Alive: timeout=");
-                push_decimal(&mut head, self.keep_alive_timeout.as_secs());
-                head.extend_from_slice(b"\r\n");
+            if keep_alive {
+                let timeout = Decimal::new(self.keep_alive_timeout.as_secs());
+                head.field("Connection", "keep-alive")?
+                    .field_in_parts("Keep-Alive", &["timeout=", timeout.as_str()])?;
             } else {
-                head.extend_from_slice(b"Connection: close\r\n");
+                head.field("Connection", "close")?;
             }
         }
         match out {
-            Out::Length(length) if user_length.is_none() => {
-                head.extend_from_slice(b"Content-Length: ");
-                push_decimal(&mut head, length);
-                head.extend_from_slice(b"\r\n");
+            Out::Length(length) if declared.length.is_none() => {
+                head.field("Content-Length", Decimal::new(length).as_str())?;
             }
-            Out::Chunked if !user_chunked && !self.head_request => {
-                head.extend_from_slice(b"Transfer-Encoding: chunked\r\n")
+            Out::Chunked if !declared.chunked => {
+                head.field("Transfer-Encoding", "chunked")?;
             }
             _ => {}
         }
-        head.extend_from_slice(b"\r\n");
+        self.status = status;
+        self.keep_alive = keep_alive;
         self.out = Some(out);
-        self.head = Some(head);
-        // As in Node, `getHeader` shows what the handler set, not what was added for it.
-        self.fields = stored;
+        self.head = Some(head.finish());
+        Ok(())
     }
-}
-
-fn push_field(head: &mut Vec<u8>, name: &[u8], value: &[u8]) {
-    head.extend_from_slice(name);
-    head.extend_from_slice(b": ");
-    head.extend_from_slice(value);
-    head.extend_from_slice(b"\r\n");
-}
-
-/// Appends `n` in decimal, without the formatting machinery (`format!` costs a few hundred
-/// instructions and an allocation for what is a handful of digits).
-fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 thread_local! {
@@ -370,9 +378,9 @@ thread_local! {
     static DATE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
 }
 
-/// Appends the `Date` field's value for now (RFC 9110 §6.6.1: the time the response was
-/// generated, to the second).
-fn push_date(out: &mut Vec<u8>) {
+/// Calls `f` with the `Date` field's value for now (RFC 9110 §6.6.1: the time the response
+/// was generated, to the second).
+fn with_date<R>(f: impl FnOnce(&str) -> R) -> R {
     let now = SystemTime::now();
     let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     DATE.with(|date| {
@@ -380,13 +388,17 @@ fn push_date(out: &mut Vec<u8>) {
         if date.0 != second {
             *date = (second, http_date(now));
         }
-        out.extend_from_slice(date.1.as_bytes());
-    });
+        f(&date.1)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::message::{
+        find_response_head, parse_response_head, BodyDecoder, HeadScan, ResponseHead, MAX_HEADERS,
+        MAX_HEADER_BYTES,
+    };
     use crate::trace::Trace;
     use std::io::Read;
     use std::net::{TcpListener, TcpStream};
@@ -422,7 +434,8 @@ mod tests {
     fn write_head_alone_puts_its_fields_in_the_head_without_keeping_them() {
         let mut seen = None;
         let wire = sent(false, |res| {
-            res.write_head(200, &[("Content-Type", "text/plain")]);
+            res.write_head(200, &[("Content-Type", "text/plain")])
+                .unwrap();
             seen = Some(res.header("content-type").map(str::to_string));
             res.end(b"hi").unwrap();
         });
@@ -440,12 +453,13 @@ mod tests {
     fn write_head_after_set_header_merges_replacing_names() {
         let mut seen = None;
         let wire = sent(false, |res| {
-            res.set_header("X-A", "1");
-            res.set_header("content-type", "text/html");
+            res.set_header("X-A", "1").unwrap();
+            res.set_header("content-type", "text/html").unwrap();
             res.write_head(
                 201,
                 &[("Content-Type", "text/plain"), ("Content-Length", "2")],
-            );
+            )
+            .unwrap();
             seen = Some((
                 res.header("x-a").map(str::to_string),
                 res.header("Content-Type").map(str::to_string),
@@ -463,7 +477,8 @@ mod tests {
     #[test]
     fn fields_given_to_write_head_decide_framing_and_connection() {
         let wire = sent(false, |res| {
-            res.write_head(200, &[("Content-Length", "3"), ("Connection", "close")]);
+            res.write_head(200, &[("Content-Length", "3"), ("Connection", "close")])
+                .unwrap();
             res.end(b"abc").unwrap();
             assert!(!res.keep_alive());
         });
@@ -478,7 +493,8 @@ mod tests {
         // `xchunked` is not `chunked`: the body is the handler's, ended by the close, and
         // no Content-Length or chunked framing of ours goes beside that coding.
         let wire = sent(false, |res| {
-            res.write_head(200, &[("Transfer-Encoding", "xchunked")]);
+            res.write_head(200, &[("Transfer-Encoding", "xchunked")])
+                .unwrap();
             res.end(b"hi").unwrap();
             assert!(!res.keep_alive());
         });
@@ -489,7 +505,8 @@ mod tests {
         );
         // `chunked` as the last of a list is chunked: framed by us, no second field.
         let wire = sent(false, |res| {
-            res.write_head(200, &[("Transfer-Encoding", "gzip, Chunked")]);
+            res.write_head(200, &[("Transfer-Encoding", "gzip, Chunked")])
+                .unwrap();
             res.end(b"hi").unwrap();
         });
         assert_eq!(
@@ -499,7 +516,8 @@ mod tests {
         );
         // `close` anywhere in Connection's list ends the connection.
         sent(false, |res| {
-            res.write_head(200, &[("Connection", "keep-alive, Close")]);
+            res.write_head(200, &[("Connection", "keep-alive, Close")])
+                .unwrap();
             res.end(b"").unwrap();
             assert!(!res.keep_alive());
         });
@@ -508,7 +526,8 @@ mod tests {
     #[test]
     fn a_head_request_gets_the_head_and_no_body() {
         let wire = sent(true, |res| {
-            res.write_head(200, &[("Content-Type", "text/plain")]);
+            res.write_head(200, &[("Content-Type", "text/plain")])
+                .unwrap();
             res.end(b"Hello World\n").unwrap();
         });
         assert_eq!(
@@ -516,5 +535,199 @@ mod tests {
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: D\r\n\
              Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n"
         );
+    }
+
+    /// Reads what the client received with the client's own parser: the head, and the body as
+    /// its framing delimits it, to the connection's close. Panics if the parser refuses it.
+    fn read_back(wire: &str, method: &str) -> (ResponseHead, Vec<u8>) {
+        let bytes = wire.as_bytes();
+        let Ok(HeadScan::Complete { start, end }) = find_response_head(bytes, 0, MAX_HEADER_BYTES)
+        else {
+            panic!("no whole head in {wire:?}");
+        };
+        let head = parse_response_head(&bytes[start..end], MAX_HEADERS).expect(wire);
+        let mut decoder = BodyDecoder::new(head.framing(method).expect(wire));
+        let (mut rest, mut body) = (&bytes[end..], Vec::new());
+        loop {
+            let (used, data) = decoder.decode(rest, usize::MAX).expect(wire);
+            body.extend_from_slice(&rest[data]);
+            rest = &rest[used..];
+            if used == 0 {
+                break;
+            }
+        }
+        assert!(rest.is_empty() && decoder.closed(), "{wire:?}");
+        (head, body)
+    }
+
+    #[test]
+    fn write_head_refuses_what_would_break_the_head_and_changes_nothing() {
+        // Fields given to write_head, and its error's words (None: accepted). Whatever
+        // happens, what goes out is a response our own parser reads, with the body sent.
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: [Case; 13] = [
+            (&[("Content-Length", "2")], None),
+            (&[("Transfer-Encoding", "chunked")], None),
+            // Another coding: the body ends with the connection (RFC 9112 §6.1, §6.3).
+            (&[("Transfer-Encoding", "gzip")], None),
+            // Not `chunked`, though it holds the word: as another coding.
+            (&[("Transfer-Encoding", "xchunked")], None),
+            (
+                &[("Content-Length", "abc")],
+                Some(r#"Invalid value "abc" for header "Content-Length""#),
+            ),
+            (
+                &[("Content-Length", "-2")],
+                Some(r#"Invalid value "-2" for header "Content-Length""#),
+            ),
+            (
+                &[("Content-Length", "")],
+                Some(r#"Invalid value "" for header "Content-Length""#),
+            ),
+            (
+                &[("Content-Length", "2"), ("Transfer-Encoding", "chunked")],
+                Some("Content-Length with Transfer-Encoding"),
+            ),
+            (
+                &[("Transfer-Encoding", "chunked, gzip")],
+                Some("chunked is not the last transfer coding"),
+            ),
+            (
+                &[("X", "a\r\nContent-Length: 0")],
+                Some(r#"Invalid character in header content ["X"]"#),
+            ),
+            (
+                &[("X", "a\0")],
+                Some(r#"Invalid character in header content ["X"]"#),
+            ),
+            (
+                &[("X Y", "1")],
+                Some(r#"Header name must be a valid HTTP token ["X Y"]"#),
+            ),
+            (
+                &[("", "1")],
+                Some(r#"Header name must be a valid HTTP token [""]"#),
+            ),
+        ];
+        for (fields, refused) in cases {
+            for stored in [false, true] {
+                let wire = sent(false, |res| {
+                    if stored {
+                        res.set_header("X-Kept", "1").unwrap();
+                    }
+                    let said = res.write_head(201, fields).err().map(|e| e.to_string());
+                    assert_eq!(said.as_deref(), refused, "{fields:?}");
+                    // Refused: as before the call (the stored field kept, status 200).
+                    let kept = res.header("x-kept").is_some();
+                    assert_eq!(
+                        (res.status_code(), kept),
+                        (if refused.is_some() { 200 } else { 201 }, stored)
+                    );
+                    res.end(b"hi").unwrap();
+                });
+                let (head, body) = read_back(&wire, "GET");
+                assert_eq!(body, b"hi", "{wire:?}");
+                assert_eq!(head.status, if refused.is_some() { 200 } else { 201 });
+            }
+        }
+        // Given to write_head alone, fields go to the head as they are, so two lengths are
+        // two; merged into set_header's, the second replaces the first.
+        let twice = [("Content-Length", "2"), ("Content-Length", "2")];
+        let wire = sent(false, |res| {
+            let said = res.write_head(200, &twice).unwrap_err();
+            assert_eq!(said.to_string(), "Content-Length given twice");
+            res.end(b"hi").unwrap();
+        });
+        assert_eq!(read_back(&wire, "GET").1, b"hi");
+    }
+
+    #[test]
+    fn set_header_and_append_header_refuse_as_write_head_does() {
+        let wire = sent(false, |res| {
+            let said = |r: Result<(), InvalidHead>| r.err().map(|e| e.to_string());
+            assert_eq!(
+                said(res.set_header("Content-Length", "1.5")),
+                Some(r#"Invalid value "1.5" for header "Content-Length""#.into())
+            );
+            assert_eq!(
+                said(res.set_header("X", "a\nb")),
+                Some(r#"Invalid character in header content ["X"]"#.into())
+            );
+            assert_eq!(
+                said(res.append_header("X:", "1")),
+                Some(r#"Header name must be a valid HTTP token ["X:"]"#.into())
+            );
+            res.set_header("Content-Length", "3").unwrap();
+            res.set_header("content-length", "2").unwrap(); // replaces it
+            assert_eq!(
+                said(res.append_header("Content-Length", "2")),
+                Some("Content-Length given twice".into())
+            );
+            assert_eq!(
+                said(res.set_header("Transfer-Encoding", "chunked")),
+                Some("Content-Length with Transfer-Encoding".into())
+            );
+            assert_eq!(
+                said(res.write_head(1000, &[])),
+                Some("Invalid status code: 1000".into())
+            );
+            assert_eq!(
+                said(res.write_head(99, &[])),
+                Some("Invalid status code: 99".into())
+            );
+            res.end(b"hi").unwrap();
+        });
+        assert_eq!(
+            wire,
+            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nDate: D\r\n\
+             Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nhi"
+        );
+        read_back(&wire, "GET");
+    }
+
+    #[test]
+    fn every_framing_the_server_chooses_is_one_its_parser_reads() {
+        // A handler's ways of ending a response, each on a GET, a HEAD, and with a bodiless
+        // status: the client's parser reads every one, and finds the body that was sent.
+        type Respond = fn(&mut Response<'_>, u16);
+        let ways: [(&str, Respond); 5] = [
+            ("end(data)", |res, status| {
+                res.write_head(status, &[]).unwrap();
+                res.end(b"hi").unwrap();
+            }),
+            ("implicit head", |res, status| {
+                res.set_header("X", "1").unwrap();
+                res.write_head(status, &[]).unwrap();
+                res.write(b"h").unwrap();
+                res.end(b"i").unwrap();
+            }),
+            ("Content-Length", |res, status| {
+                res.write_head(status, &[("Content-Length", "2")]).unwrap();
+                res.write(b"hi").unwrap();
+                res.end(b"").unwrap();
+            }),
+            ("chunked", |res, status| {
+                res.write_head(status, &[("Transfer-Encoding", "chunked")])
+                    .unwrap();
+                res.end(b"hi").unwrap();
+            }),
+            ("Connection: close", |res, status| {
+                res.write_head(status, &[("Connection", "close")]).unwrap();
+                res.end(b"hi").unwrap();
+            }),
+        ];
+        for (way, respond) in ways {
+            for (head_request, status) in [(false, 200), (true, 200), (false, 204), (false, 304)] {
+                let wire = sent(head_request, |res| respond(res, status));
+                let method = if head_request { "HEAD" } else { "GET" };
+                let (_, body) = read_back(&wire, method);
+                let expected: &[u8] = if head_request || status != 200 {
+                    b""
+                } else {
+                    b"hi"
+                };
+                assert_eq!(body, expected, "{way} {method} {status}: {wire:?}");
+            }
+        }
     }
 }

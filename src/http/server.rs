@@ -55,7 +55,7 @@
 //! loop, and the loop's body writes to the socket (`socket.write(b"hello")` answers `data`).
 
 use super::message::{
-    parse_request_head, reason_phrase, Expectation, Framing, HeadFinder, ParseError, RequestHead,
+    parse_request_head, response_head, Expectation, Framing, HeadFinder, ParseError, RequestHead,
     MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use super::reader::{self, HeadError};
@@ -168,11 +168,9 @@ pub trait Handler: Send + Sync + 'static {
     /// `HTTP/1.1 {status} {reason}` with `Connection: close`; the server then closes the
     /// connection.
     fn client_error(&self, status: u16, socket: &Socket) {
-        let answer = format!(
-            "HTTP/1.1 {status} {}\r\nConnection: close\r\n\r\n",
-            reason_phrase(status)
-        );
-        let _ = socket.write_all(answer.as_bytes(), Some(Duration::from_secs(1)));
+        if let Ok(answer) = response_head(status, &[("Connection", "close")]) {
+            let _ = socket.write_all(&answer, Some(Duration::from_secs(1)));
+        }
     }
 }
 
@@ -398,8 +396,9 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         match expectation {
             Expectation::None => shared.handler.request(&mut req, &mut res),
             Expectation::Continue => shared.handler.check_continue(&mut req, &mut res),
-            // Node's default for 'checkExpectation': 417, and the connection stays.
-            Expectation::Unknown => res.write_head(417, &[]),
+            // Node's default for 'checkExpectation': 417, and the connection stays. (A valid
+            // status and no fields: nothing the head writer could refuse.)
+            Expectation::Unknown => drop(res.write_head(417, &[])),
         }
         let after = finish(&mut req, &mut res);
         drop(req);

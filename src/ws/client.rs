@@ -22,7 +22,8 @@ use super::handshake::{accept_key, new_client_key};
 use crate::addr::{self, AuthorityError};
 use crate::error::NodeError;
 use crate::http::message::{
-    has_token, parse_response_head, HeadFinder, MAX_HEADERS, MAX_HEADER_BYTES,
+    has_token, parse_response_head, HeadFinder, HeadWriter, InvalidHead, MAX_HEADERS,
+    MAX_HEADER_BYTES,
 };
 use crate::http::reader::{self, HeadError};
 use crate::tcp::{Inbox, Socket};
@@ -90,6 +91,9 @@ pub enum ClientError {
     Net(NodeError),
     /// The server's answer is not a WebSocket handshake.
     Handshake(String),
+    /// The upgrade request cannot be written (a path or a protocol the HTTP head writer
+    /// refuses): `Request path contains unescaped characters`.
+    Head(InvalidHead),
 }
 
 impl fmt::Display for ClientError {
@@ -97,6 +101,7 @@ impl fmt::Display for ClientError {
         match self {
             ClientError::Url(why) | ClientError::Handshake(why) => f.write_str(why),
             ClientError::Net(err) => write!(f, "{err}"),
+            ClientError::Head(err) => write!(f, "{err}"),
         }
     }
 }
@@ -110,28 +115,14 @@ pub fn connect(
     protocols: &[&str],
     options: Options,
 ) -> Result<(WebSocket, Option<String>), ClientError> {
+    // The request is written before connecting: one the head writer refuses costs nothing.
+    let key = new_client_key().map_err(|e| ClientError::Net(NodeError::syscall("open", &e)))?;
+    let request = upgrade_request(url, &key, protocols).map_err(ClientError::Head)?;
     let mut socket =
         Socket::connect(&url.host, url.port, Trace::off("tcp")).map_err(ClientError::Net)?;
     socket.set_nodelay(true);
-    let key = new_client_key().map_err(|e| ClientError::Net(NodeError::syscall("open", &e)))?;
-    // RFC 6455 §4.1, the client's requirements: a GET in HTTP/1.1 (2), `Host` (4), `Upgrade:
-    // websocket` (5), `Connection: Upgrade` (6), a key of 16 fresh random bytes in base64 (7)
-    // and version 13 (9); the subprotocols offered, if any (10).
-    let mut request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
-        url.path,
-        url.host_field()
-    );
-    if !protocols.is_empty() {
-        request.push_str(&format!(
-            "Sec-WebSocket-Protocol: {}\r\n",
-            protocols.join(", ")
-        ));
-    }
-    request.push_str("\r\n");
     socket
-        .write_all(request.as_bytes(), Some(options.send_timeout))
+        .write_all(&request, Some(options.send_timeout))
         .map_err(|e| ClientError::Net(NodeError::syscall("write", &e)))?;
 
     let mut inbox = Inbox::default();
@@ -142,6 +133,23 @@ pub fn connect(
         WebSocket::new(socket, Role::Client, early, options),
         protocol,
     ))
+}
+
+/// The upgrade request, written by the HTTP head writer, which refuses a path or a protocol
+/// that would break it. RFC 6455 §4.1, the client's requirements: a GET in HTTP/1.1 (2),
+/// `Host` (4), `Upgrade: websocket` (5), `Connection: Upgrade` (6), a key of 16 fresh random
+/// bytes in base64 (7) and version 13 (9); the subprotocols offered, if any (10).
+fn upgrade_request(url: &Url, key: &str, protocols: &[&str]) -> Result<Vec<u8>, InvalidHead> {
+    let mut head = HeadWriter::request("GET", &url.path, 256)?;
+    head.field("Host", &url.host_field())?
+        .field("Upgrade", "websocket")?
+        .field("Connection", "Upgrade")?
+        .field("Sec-WebSocket-Key", key)?
+        .field("Sec-WebSocket-Version", "13")?;
+    if !protocols.is_empty() {
+        head.field("Sec-WebSocket-Protocol", &protocols.join(", "))?;
+    }
+    Ok(head.finish())
 }
 
 /// Reads the server's answer head (with the head reader and parser the HTTP client uses),

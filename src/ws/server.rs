@@ -30,7 +30,7 @@
 use super::connection::{Options, WebSocket};
 use super::frame::Role;
 use super::handshake::{accept_key, choose_protocol, key_is_valid};
-use crate::http::message::{reason_phrase, RequestHead, Version};
+use crate::http::message::{Decimal, HeadWriter, InvalidHead, RequestHead, Version};
 use crate::tcp::Socket;
 use std::io;
 
@@ -141,35 +141,32 @@ pub fn check_handshake(head: &RequestHead, policy: &Policy) -> Result<Accepted, 
     })
 }
 
-/// The `101 Switching Protocols` answer, raw.
-pub fn switching_protocols(accepted: &Accepted) -> String {
-    let mut answer = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Accept: {}\r\n",
-        accepted.accept
-    );
+/// The `101 Switching Protocols` answer, raw, written by the HTTP head writer.
+pub fn switching_protocols(accepted: &Accepted) -> Result<Vec<u8>, InvalidHead> {
+    let mut head = HeadWriter::response(101, 160)?;
+    head.field("Upgrade", "websocket")?
+        .field("Connection", "Upgrade")?
+        .field("Sec-WebSocket-Accept", &accepted.accept)?;
     if let Some(protocol) = &accepted.protocol {
-        answer.push_str(&format!("Sec-WebSocket-Protocol: {protocol}\r\n"));
+        head.field("Sec-WebSocket-Protocol", protocol)?;
     }
-    answer.push_str("\r\n");
-    answer
+    Ok(head.finish())
 }
 
 /// The refusal, as a complete response that closes the connection.
-pub fn refusal(refused: &Refused) -> String {
+pub fn refusal(refused: &Refused) -> Result<Vec<u8>, InvalidHead> {
     let body = format!("{}\n", refused.why);
-    let mut answer = format!(
-        "HTTP/1.1 {} {}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n",
-        refused.status,
-        reason_phrase(refused.status),
-        body.len()
-    );
+    let length = Decimal::new(body.len() as u64);
+    let mut head = HeadWriter::response(refused.status, 160 + body.len())?;
+    head.field("Connection", "close")?
+        .field("Content-Type", "text/plain")?
+        .field("Content-Length", length.as_str())?;
     if let Some((name, value)) = refused.field {
-        answer.push_str(&format!("{name}: {value}\r\n"));
+        head.field(name, value)?;
     }
-    answer.push_str("\r\n");
-    answer.push_str(&body);
-    answer
+    let mut answer = head.finish();
+    answer.extend_from_slice(body.as_bytes());
+    Ok(answer)
 }
 
 /// Completes the handshake on a socket the HTTP server handed over (its `upgrade` event):
@@ -186,17 +183,19 @@ pub fn accept(
             // As the book's server does: small frames should leave at once (Nagle again).
             let mut socket = socket;
             socket.set_nodelay(true);
-            match socket.write_all(
-                switching_protocols(&accepted).as_bytes(),
-                Some(options.send_timeout),
-            ) {
+            let sent = switching_protocols(&accepted)
+                .map_err(io::Error::from)
+                .and_then(|answer| socket.write_all(&answer, Some(options.send_timeout)));
+            match sent {
                 Ok(()) => Ok(WebSocket::new(socket, Role::Server, early, options)),
                 Err(e) => Err(AcceptError::Unsent(e)),
             }
         }
         Err(refused) => {
             // The connection closes after the refusal whether or not the client reads it.
-            let _ = socket.write_all(refusal(&refused).as_bytes(), Some(options.send_timeout));
+            if let Ok(answer) = refusal(&refused) {
+                let _ = socket.write_all(&answer, Some(options.send_timeout));
+            }
             socket.shutdown_and_drain(std::time::Duration::from_secs(1));
             Err(AcceptError::Refused(refused))
         }
@@ -227,8 +226,8 @@ mod tests {
         let accepted = check_handshake(&head(GOOD), &Policy::default()).unwrap();
         assert_eq!(accepted.accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         assert_eq!(
-            switching_protocols(&accepted),
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            switching_protocols(&accepted).unwrap(),
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
         );
         let upper = GOOD
@@ -276,8 +275,9 @@ mod tests {
         let refused =
             check_handshake(&head(&GOOD.replace("Version: 13", "Version: 8")), &p).unwrap_err();
         assert_eq!(refused.field, Some(("Sec-WebSocket-Version", "13")));
-        assert!(refusal(&refused).starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
-        assert!(refusal(&refused).contains("\r\nSec-WebSocket-Version: 13\r\n"));
+        let answer = String::from_utf8(refusal(&refused).unwrap()).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+        assert!(answer.contains("\r\nSec-WebSocket-Version: 13\r\n"));
     }
 
     #[test]

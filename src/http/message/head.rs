@@ -263,6 +263,13 @@ pub fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
+/// The bytes a field value or a reason phrase is made of (RFC 9110 §5.5, RFC 9112 §4): HTAB,
+/// SP, VCHAR and obs-text (0x80-0xFF), that is, anything but NUL, CR, LF, the other control
+/// bytes and DEL. Node's `checkInvalidHeaderChar` allows the same set.
+pub fn is_field_byte(b: u8) -> bool {
+    b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80
+}
+
 /// Parses a complete head (as [`find_head`] delimits it: request line through the empty line).
 ///
 /// ```
@@ -362,10 +369,7 @@ fn parse_field_line(line: &[u8]) -> Result<(String, String), ParseError> {
     }
     let value = trim_ows_bytes(value);
     // field-vchar = VCHAR / obs-text, with SP and HTAB inside (RFC 9110 §5.5).
-    if !value
-        .iter()
-        .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b) || b >= 0x80)
-    {
+    if !value.iter().all(|&b| is_field_byte(b)) {
         return Err(ParseError::BadFieldValue);
     }
     // Tokens are ASCII; values are shown byte for byte as Latin-1, as Node shows them.
@@ -581,10 +585,7 @@ fn parse_status_line(line: &[u8]) -> Result<(Version, u16, String), ParseError> 
         return Err(ParseError::BadStatus);
     }
     // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
-    if !reason
-        .iter()
-        .all(|&b| b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80)
-    {
+    if !reason.iter().all(|&b| is_field_byte(b)) {
         return Err(ParseError::BadStatus);
     }
     let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));

@@ -31,8 +31,11 @@
 //!   and [`has_token`] read, the same for every field;
 //! - `headers.rs`, the head as Node presents it: [`headers_object`] (`req.headers`),
 //!   [`raw_headers`] (`req.rawHeaders`), [`headers_json`];
-//! - `write.rs`, the other way round: [`status_head`], [`request_head`], [`reason_phrase`],
-//!   [`http_date`] and [`push_chunk`] build messages.
+//! - `write.rs`, the other way round: [`HeadWriter`] writes every head the crate sends
+//!   ([`response_head`] and [`request_head`] for a whole one at once) and refuses, with Node's
+//!   words ([`InvalidHead`]), a field, status, method or path that would break the message;
+//!   [`check_framing`] refuses framing fields our own parser would refuse; [`reason_phrase`],
+//!   [`http_date`] and [`push_chunk`] do the rest.
 //!
 //! The rules are strict where a lenient reading could let one request hide inside another
 //! (request smuggling): a bare LF, a space before a colon, two `Content-Length`s, or
@@ -52,13 +55,16 @@ pub use framing::{
     bodiless, bodiless_status, parse_content_length, Expectation, Framing, ResponseFraming,
 };
 pub use head::{
-    find_head, find_response_head, is_tchar, parse_request_head, parse_response_head, Found,
-    HeadFinder, HeadScan, RequestHead, ResponseHead, Version, MAX_HEADERS, MAX_HEADER_BYTES,
-    METHODS,
+    find_head, find_response_head, is_field_byte, is_tchar, parse_request_head,
+    parse_response_head, Found, HeadFinder, HeadScan, RequestHead, ResponseHead, Version,
+    MAX_HEADERS, MAX_HEADER_BYTES, METHODS,
 };
 pub use headers::{headers_json, headers_object, raw_headers, HeaderValue};
 pub use list::{has_token, list_elements, trim_ows};
-pub use write::{http_date, push_chunk, reason_phrase, request_head, status_head, LAST_CHUNK};
+pub use write::{
+    check_field_line, check_framing, http_date, push_chunk, reason_phrase, request_head,
+    response_head, Decimal, DeclaredFraming, HeadWriter, InvalidHead, LAST_CHUNK,
+};
 
 /// A rule of RFC 9112 (or of Node's parser) that a message broke. Each has its status code:
 /// most are `400 Bad Request`; size limits are `431` or `413`.
