@@ -63,17 +63,16 @@ impl Inbox {
         self.bytes.extend_from_slice(bytes);
     }
 
-    /// Reads at most `max` more bytes from the socket, waiting until `deadline` at most
-    /// (`None`: as long as it takes). `Ok(0)`: the peer closed. For a protocol that reads
-    /// what follows elsewhere: a WebSocket connection reads frame headers here, a kilobyte at
-    /// most, and a long payload straight into its message.
+    /// Reads at most `max` more bytes from the socket, waiting up to `wait` (`None`: as long as
+    /// it takes). `Ok(0)`: the peer closed. For a protocol that reads what follows elsewhere: a
+    /// WebSocket connection reads frame headers here, a kilobyte at most, and a long payload
+    /// straight into its message.
     pub fn fill_at_most(
         &mut self,
         socket: &Socket,
         max: usize,
-        deadline: Option<Instant>,
+        wait: Option<Duration>,
     ) -> io::Result<usize> {
-        let wait = time_left(deadline)?;
         self.compact();
         socket.read_at_most(&mut self.bytes, max, wait)
     }
@@ -98,7 +97,8 @@ impl Inbox {
     /// Reads more from the socket, waiting until `deadline` at most (a deadline that has
     /// passed is a `TimedOut` at once). `Ok(0)`: the peer closed.
     pub fn fill(&mut self, socket: &Socket, deadline: Instant) -> io::Result<usize> {
-        self.fill_at_most(socket, READ_SIZE, Some(deadline))
+        let wait = time_left(Some(deadline))?;
+        self.fill_at_most(socket, READ_SIZE, wait)
     }
 }
 

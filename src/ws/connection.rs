@@ -45,7 +45,7 @@ use super::frame::{
 use super::utf8::Utf8Validator;
 use crate::tcp::inbox::time_left;
 use crate::tcp::{Inbox, Socket, READ_SIZE, SEND_TIMEOUT};
-use crate::timeout::is_timeout;
+use crate::timeout::{is_timeout, kernel_wait};
 use crate::trace::Trace;
 use std::fmt;
 use std::fs::File;
@@ -262,9 +262,7 @@ pub struct WebSocket {
     /// The Close event to report, once everything before it has been.
     closing: Option<(u16, String)>,
     closed: bool,
-    /// The heartbeat: since when the peer has been quiet (or since our ping), and whether
-    /// that ping is still unanswered.
-    quiet_since: Instant,
+    /// The heartbeat: whether our ping, sent when the peer was quiet, is still unanswered.
     pinged: bool,
 }
 
@@ -288,7 +286,6 @@ impl WebSocket {
             close_deadline: None,
             closing: None,
             closed: false,
-            quiet_since: Instant::now(),
             pinged: false,
         }
     }
@@ -514,37 +511,36 @@ impl WebSocket {
     /// and the connection ends with 1006, as `ws.terminate()` ends it.
     ///
     /// ```text
-    ///   bytes in ──▶ quiet_since = now, pinged = false
-    ///   quiet for the interval, not pinged ──▶ send a ping; quiet_since = now, pinged = true
-    ///   quiet for the interval, pinged ──────▶ timeout: close TCP, Close 1006
+    ///   bytes in ──▶ pinged = false
+    ///   a read waited the interval for nothing, not pinged ──▶ send a ping; pinged = true
+    ///   a read waited the interval for nothing, pinged ──────▶ timeout: close TCP, Close 1006
     /// ```
+    ///
+    /// Each read waits the whole interval (the socket's receive timeout), so the peer is
+    /// never taken for quiet without the socket being asked, and no clock is read per message.
     fn read_more(&mut self, mut message: Option<(&mut Vec<u8>, usize)>) -> Result<(), Stop> {
         loop {
             let heartbeat = self
                 .options
                 .ping_interval
                 .filter(|_| self.close_deadline.is_none());
-            let deadline = match (self.close_deadline, heartbeat) {
-                (Some(deadline), _) => Some(deadline),
-                (None, Some(interval)) => Some(self.quiet_since + interval),
-                (None, None) => None,
+            // Our close waits for its answer until a deadline; otherwise one read waits one
+            // ping interval at most (for ever without a heartbeat).
+            let wait = match self.close_deadline {
+                Some(deadline) => time_left(Some(deadline)),
+                None => kernel_wait(heartbeat),
             };
-            let read = match &mut message {
-                Some((data, left)) => time_left(deadline)
-                    .and_then(|wait| self.socket.read_straight_into(data, *left, wait)),
-                None => self.inbox.fill_at_most(&self.socket, FRAME_READ, deadline),
-            };
+            let read = wait.and_then(|wait| match &mut message {
+                Some((data, left)) => self.socket.read_straight_into(data, *left, wait),
+                None => self.inbox.fill_at_most(&self.socket, FRAME_READ, wait),
+            });
             match read {
                 Ok(0) => return Err(Stop::Closed(1006, String::new())),
                 Ok(_) => {
-                    if heartbeat.is_some() {
-                        self.quiet_since = Instant::now();
-                        self.pinged = false;
-                    }
+                    self.pinged = false;
                     return Ok(());
                 }
                 Err(e) if heartbeat.is_some() && is_timeout(&e) && !self.pinged => {
-                    self.quiet_since = Instant::now();
                     self.pinged = true;
                     if self.send(Opcode::Ping, b"").is_err() {
                         return Err(Stop::Closed(1006, String::new()));
