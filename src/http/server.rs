@@ -36,9 +36,11 @@
 //! | `close` | the server stopped and every connection finished (traced `[http] close server`) |
 //!
 //! `http.createServer(listener)` takes the `request` listener, and so does [`Server::run`]: a
-//! closure `|req, res| ...` is a handler. The other six events are the methods of
+//! closure `|req, res| ...` is a handler. The events a program may answer besides —
+//! `checkContinue`, `connect`, `upgrade`, `clientError` — are the other methods of
 //! [`Handler`], each an `on('event')` listener whose default body is what Node does when no
 //! listener is attached; a type that implements them is served by [`Server::run_handler`].
+//! (`connection` and `close` are traced only.)
 //!
 //! ## Why the events are methods here, and an enum in TCP
 //!
@@ -174,8 +176,8 @@ pub trait Handler: Send + Sync + 'static {
     }
 }
 
-/// A closure is a handler: it answers `request`, and the other six events keep Node's
-/// defaults, as with `http.createServer((req, res) => ...)`.
+/// A closure is a handler: it answers `request`, and the other events keep Node's defaults,
+/// as with `http.createServer((req, res) => ...)`.
 impl<F> Handler for F
 where
     F: Fn(&mut Request<'_>, &mut Response<'_>) + Send + Sync + 'static,
