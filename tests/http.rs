@@ -759,3 +759,42 @@ fn framing_is_checked_before_any_upgrade_or_tunnel() {
         assert!(!rest.contains("HTTP/1.1 "), "handed over anyway: {rest}");
     }
 }
+
+/// A library server whose handler tries a field the head writer refuses: on `/give-up` it
+/// passes the error on (ends without answering), on `/recover` it answers without the field.
+fn refusing_server() -> u16 {
+    let server = Server::listen(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerOptions::new(Trace::off("http")),
+    )
+    .unwrap();
+    let port = server.local_address().port();
+    std::thread::spawn(move || {
+        server.run(|req, res| {
+            let refused = res.set_header("X-Smuggled", "1\r\nContent-Length: 0");
+            assert!(refused.is_err());
+            if req.head().path() == "/recover" {
+                let _ = res.end(b"recovered");
+            }
+        })
+    });
+    port
+}
+
+#[test]
+fn a_handler_that_gives_up_on_a_refused_head_is_answered_500_and_closed() {
+    let port = refusing_server();
+    let mut client = Client::connect(port);
+    client.send(b"GET /recover HTTP/1.1\r\nHost: t\r\n\r\n");
+    let reply = client.reply();
+    assert_eq!((reply.status, &reply.body[..]), (200, &b"recovered"[..]));
+    assert_eq!(reply.field("x-smuggled"), None);
+    client.send(b"GET /give-up HTTP/1.1\r\nHost: t\r\n\r\n");
+    let reply = client.reply();
+    assert_eq!(reply.status, 500);
+    assert_eq!(
+        reply.head,
+        "HTTP/1.1 500 Internal Server Error\nConnection: close\nContent-Length: 0\n"
+    );
+    assert!(client.closed());
+}

@@ -22,11 +22,12 @@
 //! gives them, as Node throws from `setHeader` and `writeHead`: [`Response::set_header`],
 //! [`Response::append_header`] and [`Response::write_head`] return the [`InvalidHead`] (Node's
 //! `err.code` and `err.message`), and the response is as it was before the call. A handler
-//! that passes the error on with `?` ends the response there; the server then answers what is
-//! left as an unfinished response (the head as it stands and an empty body). Node lets a
-//! broken `Content-Length` through (the client's parser then refuses the response); we refuse
-//! it, with Node's `ERR_HTTP_INVALID_HEADER_VALUE`, so the server never writes a head its own
-//! parser would refuse.
+//! may go on without the field; one that passes the error on with `?` and returns without
+//! answering (where an exception would escape a Node handler and end the process) gets the
+//! server's `500 Internal Server Error`, an `error` trace line with the message, and the
+//! connection closed. Node lets a broken `Content-Length` through (the client's parser then
+//! refuses the response); we refuse it, with Node's `ERR_HTTP_INVALID_HEADER_VALUE`, so the
+//! server never writes a head its own parser would refuse.
 //!
 //! Where this differs from Node: `write` blocks until the kernel has taken the bytes (for at
 //! most the send timeout) instead of queueing them and returning `false`. A blocking thread
@@ -72,6 +73,8 @@ pub struct Response<'c> {
     head_sent: bool,
     finished: bool,
     destroyed: bool,
+    /// The last field, status or framing the head writer refused.
+    refused: Option<InvalidHead>,
 }
 
 impl<'c> Response<'c> {
@@ -97,6 +100,7 @@ impl<'c> Response<'c> {
             head_sent: false,
             finished: false,
             destroyed: false,
+            refused: None,
         }
     }
 
@@ -112,16 +116,11 @@ impl<'c> Response<'c> {
         if self.head.is_some() || self.head_sent {
             return Ok(());
         }
-        check_field_line(name, value)?;
         let others = self
             .fields
             .iter()
             .filter(|(n, _)| !n.eq_ignore_ascii_case(name));
-        check_framing(
-            others
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .chain([(name, value)]),
-        )?;
+        check_adding(name, value, others).or_else(|e| self.refuse(e))?;
         self.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.fields.push((name.to_string(), value.to_string()));
         Ok(())
@@ -134,9 +133,7 @@ impl<'c> Response<'c> {
         if self.head.is_some() || self.head_sent {
             return Ok(());
         }
-        check_field_line(name, value)?;
-        let all = self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-        check_framing(all.chain([(name, value)]))?;
+        check_adding(name, value, self.fields.iter()).or_else(|e| self.refuse(e))?;
         self.fields.push((name.to_string(), value.to_string()));
         Ok(())
     }
@@ -192,20 +189,37 @@ impl<'c> Response<'c> {
             return Ok(());
         }
         if self.fields.is_empty() {
-            return self.fix_head(status, fields, None);
+            return self
+                .fix_head(status, fields, None)
+                .or_else(|e| self.refuse(e));
         }
         let mut merged = self.fields.clone();
         for (name, value) in fields {
-            check_field_line(name, value)?;
+            check_field_line(name, value).or_else(|e| self.refuse(e))?;
             merged.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
             merged.push((name.to_string(), value.to_string()));
         }
         let before = std::mem::replace(&mut self.fields, merged);
-        let fixed = self.fix_head(status, &[], None);
-        if fixed.is_err() {
+        self.fix_head(status, &[], None).or_else(|e| {
             self.fields = before;
+            self.refuse(e)
+        })
+    }
+
+    /// Keeps `refused` (for [`Response::unanswered_refusal`]) and returns it as the error.
+    fn refuse<T>(&mut self, refused: InvalidHead) -> Result<T, InvalidHead> {
+        self.refused = Some(refused.clone());
+        Err(refused)
+    }
+
+    /// A refusal the handler left unanswered: the head writer refused a field, a status or
+    /// framing, and the handler returned without fixing a head after it (it passed the error
+    /// on, as an exception escapes a Node handler). The server answers it `500`.
+    pub(crate) fn unanswered_refusal(&self) -> Option<&InvalidHead> {
+        match (&self.head, self.head_sent) {
+            (None, false) => self.refused.as_ref(),
+            _ => None,
         }
-        fixed
     }
 
     /// `res.writeContinue()`: sends `100 Continue` at once, telling a client that sent
@@ -370,6 +384,18 @@ impl<'c> Response<'c> {
         self.head = Some(head.finish());
         Ok(())
     }
+}
+
+/// Checks a field about to join those `kept`, as the head writer will: the field itself, and
+/// the framing fields all together.
+fn check_adding<'a>(
+    name: &str,
+    value: &str,
+    kept: impl Iterator<Item = &'a (String, String)>,
+) -> Result<(), InvalidHead> {
+    check_field_line(name, value)?;
+    let kept = kept.map(|(n, v)| (n.as_str(), v.as_str()));
+    check_framing(kept.chain([(name, value)])).map(drop)
 }
 
 thread_local! {

@@ -57,8 +57,8 @@
 //! loop, and the loop's body writes to the socket (`socket.write(b"hello")` answers `data`).
 
 use super::message::{
-    parse_request_head, response_head, Expectation, Framing, HeadFinder, ParseError, RequestHead,
-    MAX_HEADERS, MAX_HEADER_BYTES,
+    parse_request_head, response_head, Expectation, Framing, HeadFinder, InvalidHead, ParseError,
+    RequestHead, MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use super::reader::{self, HeadError};
 use super::request::{BodyError, Request};
@@ -411,6 +411,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             After::Next => first = false,
             After::Close => return,
             After::Reject(error) => return reject(shared, &socket, error, res.headers_sent()),
+            After::Fail(refused) => return fail(shared, &socket, &refused),
         }
     }
 }
@@ -423,6 +424,8 @@ enum After {
     Close,
     /// The body broke a rule or a limit: `clientError`, then close it.
     Reject(Rejection),
+    /// The handler gave up on a head the head writer refused: `500`, then close it.
+    Fail(InvalidHead),
 }
 
 /// Ends the response and reads what the handler left of the body.
@@ -437,6 +440,9 @@ fn finish(req: &mut Request<'_>, res: &mut Response<'_>) -> After {
         Some(error) => error,
         None if res.destroyed() => return After::Close,
         None => {
+            if let Some(refused) = res.unanswered_refusal() {
+                return After::Fail(refused.clone());
+            }
             let answered = res.end(b"").is_ok();
             match req.discard() {
                 Ok(()) if answered && res.keep_alive() => return After::Next,
@@ -450,6 +456,21 @@ fn finish(req: &mut Request<'_>, res: &mut Response<'_>) -> After {
         BodyError::Timeout => After::Reject(Rejection::Timeout),
         BodyError::Aborted | BodyError::Io(_) => After::Close,
     }
+}
+
+/// A handler that gave up on a head the head writer refused (Node's process would end on the
+/// exception): traced as `error`, answered `500` if the connection takes it, and closed; the
+/// request's body is left unread.
+fn fail<H: Handler>(shared: &Shared<H>, socket: &Socket, refused: &InvalidHead) {
+    let peer = Some(socket.remote_address());
+    shared
+        .options
+        .trace
+        .emit("error", peer, format_args!("{refused}"));
+    if let Ok(answer) = response_head(500, &[("Connection", "close"), ("Content-Length", "0")]) {
+        let _ = socket.write_all(&answer, Some(LINGER));
+    }
+    socket.shutdown_and_drain(LINGER);
 }
 
 /// Why the server refuses what a client sent: the connection is answered with an error (if
