@@ -377,11 +377,21 @@ impl Command {
                 print!("{}", self.help());
                 process::exit(0);
             }
-            Err(err) => {
-                eprintln!("error: {err}\n{}", self.usage());
-                process::exit(2);
-            }
+            Err(err) => self.usage_error(err),
         }
+    }
+
+    /// Ends the program after a bad flag or value: `error: ...` (control characters escaped,
+    /// as in a trace line: the value may be anything the user typed) and the usage line on
+    /// stderr, nothing on stdout, exit code 2.
+    pub fn usage_error(&self, err: impl fmt::Display) -> ! {
+        let message = err.to_string();
+        eprintln!(
+            "error: {}\n{}",
+            crate::trace::escape_controls(&message),
+            self.usage()
+        );
+        process::exit(2);
     }
 }
 

@@ -159,7 +159,7 @@ fn a_head_node_would_refuse_to_write_is_a_usage_error_and_nothing_is_sent() {
     // A listener that must see no connection: the head is refused before connecting.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["-H", "X: a\r\nB: c"],
             r#"Invalid character in header content ["X"]"#,
@@ -171,6 +171,11 @@ fn a_head_node_would_refuse_to_write_is_a_usage_error_and_nothing_is_sent() {
         (
             &["--method", "G T"],
             r#"Method must be a valid HTTP token ["G T"]"#,
+        ),
+        // What the user typed is quoted with its control characters escaped.
+        (
+            &["--method", "G\r\nT"],
+            r#"Method must be a valid HTTP token ["G\r\nT"]"#,
         ),
         (
             &["--path", "/a b"],

@@ -228,6 +228,18 @@ fn ws_client_failures_are_one_clear_line() {
     let client = run("ws-client", &["--url", "wss://127.0.0.1/"]);
     assert_eq!(client.status.code(), Some(2));
     assert!(client.err[0].starts_with("error: wss:// needs TLS"));
+    // A path the upgrade request's head cannot carry: the head writer's words.
+    for url in ["ws://127.0.0.1/a b", "ws://127.0.0.1/a\r\nX: 1"] {
+        let client = run("ws-client", &["--url", url]);
+        assert_eq!(client.status.code(), Some(2));
+        assert!(client.out.is_empty());
+        let expected = format!("error: Request path contains unescaped characters: {url}");
+        assert_eq!(
+            client.err[0],
+            expected.replace('\r', "\\r").replace('\n', "\\n")
+        );
+        assert!(client.err[1].starts_with("usage: ws-client "));
+    }
 }
 
 /// A masked client frame (key 0: the payload reads as sent).

@@ -27,7 +27,6 @@ use netnotes::http::{self, agent::Agent};
 use netnotes::trace::Trace;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::process;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -61,16 +60,12 @@ fn main() {
     let command = command();
     let args = command.parse_env();
     args.enable_wire(http::dissect::pair);
-    let usage_error = |err: &dyn std::fmt::Display| -> ! {
-        eprintln!("error: {err}\n{}", command.usage());
-        process::exit(2);
-    };
     let headers = args
         .all("header")
         .into_iter()
         .map(header)
         .collect::<Result<Vec<_>, _>>()
-        .unwrap_or_else(|err| usage_error(&err));
+        .unwrap_or_else(|err| command.usage_error(err));
     let number = |name| usize::try_from(args.number(name).unwrap_or(1)).unwrap_or(usize::MAX);
     let trace = Trace::new("http", args.trace());
     let agent = Agent::with_trace(number("max-sockets"), trace);
@@ -81,7 +76,7 @@ fn main() {
     // What http.request would throw (a method, path or field its head cannot hold) is a bad
     // flag value, found before connecting.
     if let Err(err) = options.check() {
-        usage_error(&err);
+        command.usage_error(err);
     }
     options.agent = Some(agent.clone());
     options.timeout = args.millis("timeout").expect("--timeout has a default");

@@ -67,10 +67,8 @@ fn command() -> Command {
 fn main() {
     let args = command().parse_env();
     args.enable_wire(ws::dissect::pair);
-    let mut url = Url::parse(args.text("url").unwrap_or_default()).unwrap_or_else(|e| {
-        eprintln!("error: {e}\n{}", command().usage());
-        std::process::exit(2);
-    });
+    let mut url = Url::parse(args.text("url").unwrap_or_default())
+        .unwrap_or_else(|e| command().usage_error(e));
     if let Some(host) = args.text("host") {
         url.host = host.to_string();
     }

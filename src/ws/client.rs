@@ -56,6 +56,10 @@ impl Url {
     /// use netnotes::ws::client::Url;
     /// let url = Url::parse("ws://[::1]:12010/updates?x=1").unwrap();
     /// assert_eq!((url.host.as_str(), url.port, url.path.as_str()), ("::1", 12010, "/updates?x=1"));
+    /// assert_eq!(
+    ///     Url::parse("ws://h/a b").unwrap_err().to_string(),
+    ///     "Request path contains unescaped characters: ws://h/a b"
+    /// );
     /// ```
     pub fn parse(url: &str) -> Result<Url, ClientError> {
         let bad = |why: &str| Err(ClientError::Url(format!("{why}: {url}")));
@@ -67,6 +71,11 @@ impl Url {
             };
         };
         let (authority, path) = addr::split_authority(rest);
+        // A path the upgrade request cannot carry (a space, a control byte) is refused here,
+        // in the head writer's words, before anything is opened.
+        if let Err(e) = HeadWriter::request("GET", &path, 0) {
+            return bad(&e.to_string());
+        }
         match addr::parse_authority(authority, Some(DEFAULT_PORT)) {
             Ok((host, port)) => Ok(Url { host, port, path }),
             Err(AuthorityError::NoHost) => bad("no host in URL"),
