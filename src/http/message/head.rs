@@ -297,7 +297,7 @@ const TCHAR: [bool; 256] = {
 /// SP, VCHAR and obs-text (0x80-0xFF), that is, anything but NUL, CR, LF, the other control
 /// bytes and DEL. Node's `checkInvalidHeaderChar` allows the same set.
 pub fn is_field_byte(b: u8) -> bool {
-    b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80
+    matches!(b, b'\t' | b' '..=b'~' | 0x80..=0xff)
 }
 
 /// Parses a complete head (as [`find_head`] delimits it: request line through the empty line).
@@ -820,6 +820,15 @@ pub(super) mod tests {
         for b in 0..=255u8 {
             let rfc = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
             assert_eq!(is_tchar(b), rfc, "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn field_bytes_are_htab_sp_vchar_and_obs_text() {
+        // RFC 9110 §5.5: field-vchar = VCHAR / obs-text, with SP and HTAB between them.
+        for b in 0..=255u8 {
+            let rfc = b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80;
+            assert_eq!(is_field_byte(b), rfc, "byte {b:#04x}");
         }
     }
 
