@@ -21,7 +21,8 @@
 //! ```
 //!
 //! [`check_framing`] adds what Node lets through and our own parser would refuse: a
-//! `Content-Length` that is not `1*DIGIT`, two of them, or one beside `Transfer-Encoding`.
+//! `Content-Length` that is not `1*DIGIT`, two of them, one beside `Transfer-Encoding`, or a
+//! `chunked` coding that is not the last or comes twice.
 
 use super::framing::parse_content_length;
 use super::head::{is_field_byte, is_tchar};
@@ -50,9 +51,10 @@ pub enum InvalidHead {
     Path,
     /// A `Content-Length` that is not `1*DIGIT` (RFC 9110 §8.6), with the value given.
     ContentLength(String),
-    /// Fields that frame the body two ways: `Content-Length` twice, or beside
-    /// `Transfer-Encoding` (RFC 9112 §6.2-6.3). Node writes such a head; our own parser, as
-    /// Node's, refuses to read it, so it is not written.
+    /// Framing fields a parser cannot read one way: `Content-Length` twice or beside
+    /// `Transfer-Encoding`, or `chunked` not the last coding or given twice (RFC 9112
+    /// §6.1-6.3). Node writes such a head; our own parser, as Node's, refuses to read it, so it
+    /// is not written.
     Framing(ParseError),
 }
 
