@@ -357,24 +357,25 @@ impl<'c> Response<'c> {
         for (name, value) in fields() {
             head.field(name, value)?;
         }
+        // What HTTP/1.1 needs, composed here from constants and numbers: written as it is.
         if !has("date") {
-            with_date(|date| head.field("Date", date).map(drop))?;
+            with_date(|date| head.own_field("Date", &[date.as_bytes()]));
         }
         if !has("connection") {
             if keep_alive {
                 let timeout = Decimal::new(self.keep_alive_timeout.as_secs());
-                head.field("Connection", "keep-alive")?
-                    .field_in_parts("Keep-Alive", &["timeout=", timeout.as_str()])?;
+                head.own_field("Connection", &[b"keep-alive"])
+                    .own_field("Keep-Alive", &[b"timeout=", timeout.as_bytes()]);
             } else {
-                head.field("Connection", "close")?;
+                head.own_field("Connection", &[b"close"]);
             }
         }
         match out {
             Out::Length(length) if declared.length.is_none() => {
-                head.field("Content-Length", Decimal::new(length).as_str())?;
+                head.own_field("Content-Length", &[Decimal::new(length).as_bytes()]);
             }
             Out::Chunked if !declared.chunked => {
-                head.field("Transfer-Encoding", "chunked")?;
+                head.own_field("Transfer-Encoding", &[b"chunked"]);
             }
             _ => {}
         }

@@ -129,7 +129,15 @@ impl HeadWriter {
     /// `HTTP/1.1 {status} {reason}`, the reason being [`reason_phrase`]'s, in a buffer with
     /// room for `capacity` bytes.
     pub fn response(status: u16, capacity: usize) -> Result<HeadWriter, InvalidHead> {
-        HeadWriter::response_with_reason(status, reason_phrase(status), capacity)
+        if !(100..=999).contains(&status) {
+            return Err(InvalidHead::Status(status));
+        }
+        // The phrases of the table are known to be valid.
+        Ok(HeadWriter::status_line(
+            status,
+            reason_phrase(status),
+            capacity,
+        ))
     }
 
     /// `HTTP/1.1 {status} {reason}` with a reason of the caller's (Node's
@@ -145,13 +153,18 @@ impl HeadWriter {
         if !reason.bytes().all(is_field_byte) {
             return Err(InvalidHead::Reason);
         }
+        Ok(HeadWriter::status_line(status, reason, capacity))
+    }
+
+    /// `HTTP/1.1 {status} {reason}` for a status of three digits and a valid reason.
+    fn status_line(status: u16, reason: &str, capacity: usize) -> HeadWriter {
         let mut head = Vec::with_capacity(capacity);
         head.extend_from_slice(b"HTTP/1.1 ");
-        head.extend_from_slice(Decimal::new(u64::from(status)).as_str().as_bytes());
-        head.push(b' ');
+        let digit = |n: u16| b'0' + (n % 10) as u8;
+        head.extend_from_slice(&[digit(status / 100), digit(status / 10), digit(status), b' ']);
         head.extend_from_slice(reason.as_bytes());
         head.extend_from_slice(b"\r\n");
-        Ok(HeadWriter { head })
+        HeadWriter { head }
     }
 
     /// `{method} {target} HTTP/1.1`. The method must be a token; the target may hold any byte
@@ -173,24 +186,28 @@ impl HeadWriter {
 
     /// Adds `name: value`, or refuses it (nothing added).
     pub fn field(&mut self, name: &str, value: &str) -> Result<&mut HeadWriter, InvalidHead> {
-        self.field_in_parts(name, &[value])
+        check_field(name, &[value.as_bytes()])?;
+        self.push_field(name, &[value.as_bytes()]);
+        Ok(self)
     }
 
-    /// Adds a field whose value is written in pieces (`timeout=` and a number, say, without
-    /// formatting them into a `String` first), checked as one value.
-    pub fn field_in_parts(
-        &mut self,
-        name: &str,
-        value: &[&str],
-    ) -> Result<&mut HeadWriter, InvalidHead> {
-        check_field(name, value.iter().flat_map(|part| part.bytes()))?;
+    /// Adds a field the crate composes itself from constants and numbers (`Date`,
+    /// `Connection`, `Keep-Alive: timeout=5`, a length it counted), its value in pieces, without
+    /// checking it again: this runs for every response, and such a field cannot hold what the
+    /// checks look for (debug builds check all the same).
+    pub(crate) fn own_field(&mut self, name: &str, value: &[&[u8]]) -> &mut HeadWriter {
+        debug_assert!(check_field(name, value).is_ok(), "{name}: {value:?}");
+        self.push_field(name, value);
+        self
+    }
+
+    fn push_field(&mut self, name: &str, value: &[&[u8]]) {
         self.head.extend_from_slice(name.as_bytes());
         self.head.extend_from_slice(b": ");
         for part in value {
-            self.head.extend_from_slice(part.as_bytes());
+            self.head.extend_from_slice(part);
         }
         self.head.extend_from_slice(b"\r\n");
-        Ok(self)
     }
 
     /// Ends the head with the empty line and gives its bytes (a body may be appended to them).
@@ -203,14 +220,19 @@ impl HeadWriter {
 /// Checks one field as [`HeadWriter::field`] would, without writing it (for a field kept to be
 /// written later, as `res.setHeader` keeps it).
 pub fn check_field_line(name: &str, value: &str) -> Result<(), InvalidHead> {
-    check_field(name, value.bytes())
+    check_field(name, &[value.as_bytes()])
 }
 
-fn check_field(name: &str, mut value: impl Iterator<Item = u8>) -> Result<(), InvalidHead> {
+/// The name a token; each piece of the value field bytes (a plain loop over each piece's
+/// bytes: this runs for every field of every response).
+fn check_field(name: &str, value: &[&[u8]]) -> Result<(), InvalidHead> {
     if name.is_empty() || !name.bytes().all(is_tchar) {
         return Err(InvalidHead::FieldName(name.to_string()));
     }
-    if !value.all(is_field_byte) {
+    if !value
+        .iter()
+        .all(|part| part.iter().all(|&b| is_field_byte(b)))
+    {
         return Err(InvalidHead::FieldValue(name.to_string()));
     }
     Ok(())
@@ -351,6 +373,11 @@ impl Decimal {
             }
         }
         Decimal { digits, start }
+    }
+
+    /// The digits.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
     }
 
     /// The digits as text.
@@ -744,9 +771,8 @@ mod tests {
     fn a_refused_field_adds_nothing() {
         let mut head = HeadWriter::response(200, 0).unwrap();
         assert!(head.field("X", "1\r\nY: 2").is_err());
-        head.field_in_parts("Keep-Alive", &["timeout=", Decimal::new(5).as_str()])
-            .unwrap();
-        assert!(head.field_in_parts("X", &["a", "\n"]).is_err());
+        head.own_field("Keep-Alive", &[b"timeout=", Decimal::new(5).as_bytes()]);
+        assert!(head.field("X", "a\n").is_err());
         assert_eq!(
             head.finish(),
             b"HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\n\r\n"
