@@ -17,7 +17,7 @@ use std::time::Duration;
 /// Starts each server; one that cannot start is left out and named.
 fn start_all(report: &mut Report, mut starts: Vec<(Who, Result<Server, String>)>) -> Vec<Server> {
     // An earlier build of ours, when one is given, runs beside the others.
-    if let Some((_, Ok(ours))) = starts.first() {
+    if let Some((Who::Ours, Ok(ours))) = starts.first() {
         let name = ours.binary.clone();
         let extra: Vec<&str> = ours.extra.iter().map(String::as_str).collect();
         if let Some(before) = Server::before(&name, &extra) {
