@@ -464,8 +464,8 @@ impl Socket {
         Ok(total)
     }
 
-    /// Waits up to `wait` for bytes, then reads at most `max` of them (and at most
-    /// [`READ_SIZE`]) straight into the end of `buf`, in one read; how many came, 0 at the
+    /// Waits up to `wait` for bytes, then reads at most `max` of them (at least one, and at
+    /// most [`READ_SIZE`]) straight into the end of `buf`, in one read; how many came, 0 at the
     /// peer's FIN. For a caller that holds the memory the bytes go to already (a WebSocket
     /// message being filled): no stack buffer and no copy. `buf` grows by that many zeroed
     /// bytes for the read (safe Rust reads only into memory already written), then is cut
@@ -478,7 +478,7 @@ impl Socket {
     ) -> io::Result<usize> {
         self.set_read_wait(wait)?;
         let start = buf.len();
-        buf.resize(start + max.min(READ_SIZE), 0);
+        buf.resize(start + max.clamp(1, READ_SIZE), 0);
         let read = (&*self.stream).read(&mut buf[start..]);
         buf.truncate(start + read.as_ref().map_or(0, |n| *n));
         let n = read?;
