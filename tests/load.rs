@@ -121,19 +121,10 @@ fn ws_handshake(stream: &mut TcpStream) {
               Sec-WebSocket-Version: 13\r\n\r\n",
         )
         .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(
-            stream.read(&mut byte).unwrap(),
-            1,
-            "closed during the handshake"
-        );
-        head.push(byte[0]);
-    }
+    let head = common::read_head(stream);
     assert!(
-        head.starts_with(b"HTTP/1.1 101 "),
-        "{:?}",
+        head.starts_with(b"HTTP/1.1 101 ") && head.ends_with(b"\r\n\r\n"),
+        "closed during the handshake, or not a 101: {:?}",
         String::from_utf8_lossy(&head)
     );
 }

@@ -3,7 +3,7 @@
 //! (`http-hello.js`), our `http-server` and nginx; Node's words for every failure; and curl
 //! through `http-proxy`, plain (`-x`) and tunnelled (`-p -x`, CONNECT).
 
-use crate::common::{Finished, Running, DEADLINE};
+use crate::common::{read_head, Finished, Running, DEADLINE};
 use crate::{node, peer};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -91,15 +91,9 @@ fn canned(answer: &'static [u8]) -> u16 {
             let Ok(mut stream) = stream else { break };
             thread::spawn(move || {
                 let _ = stream.set_read_timeout(Some(DEADLINE));
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    match stream.read(&mut byte) {
-                        Ok(1) => head.push(byte[0]),
-                        _ => return,
-                    }
+                if read_head(&mut stream).ends_with(b"\r\n\r\n") {
+                    let _ = stream.write_all(answer);
                 }
-                let _ = stream.write_all(answer);
             });
         }
     });
