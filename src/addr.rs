@@ -14,7 +14,7 @@
 
 use crate::error::NodeError;
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
 
 /// `[::1]` → `::1`; anything else unchanged.
 ///
@@ -198,9 +198,56 @@ pub fn bind_address(host: &str, port: u16) -> Result<SocketAddr, NodeError> {
     resolve(host, port).map(|addrs| addrs[0])
 }
 
+/// Whether `ip` is an address of this machine: loopback, unspecified (`0.0.0.0` and `::`
+/// connect to this host), or one a socket can be bound to — the kernel lets a socket bind
+/// only to an address one of the machine's interfaces has (else `EADDRNOTAVAIL`). std cannot
+/// list the interfaces; a bind to port 0, closed at once, asks the kernel the same question.
+///
+/// ```
+/// use netnotes::addr::is_local;
+/// assert!(is_local("127.0.0.2".parse().unwrap())); // all of 127.0.0.0/8 is loopback
+/// assert!(is_local("::".parse().unwrap()));
+/// ```
+pub fn is_local(ip: IpAddr) -> bool {
+    let ip = ip.to_canonical();
+    ip.is_loopback() || ip.is_unspecified() || UdpSocket::bind((ip, 0)).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The address this machine would send from to reach the Internet, if it has a route:
+    /// a UDP `connect` only picks the route and the source address, it sends nothing.
+    fn routed_address() -> Option<IpAddr> {
+        let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
+        socket.connect("198.51.100.1:9").ok()?;
+        Some(socket.local_addr().ok()?.ip())
+    }
+
+    #[test]
+    fn an_address_is_local_when_a_socket_binds_to_it() {
+        for ip in [
+            "127.0.0.1",
+            "127.0.0.2",
+            "0.0.0.0",
+            "::",
+            "::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_local(ip.parse().unwrap()), "{ip}");
+        }
+        // Documentation addresses (RFC 5737, RFC 3849): no machine running this has them.
+        for ip in ["203.0.113.77", "2001:db8::77", "::ffff:203.0.113.77"] {
+            assert!(!is_local(ip.parse().unwrap()), "{ip}");
+        }
+        // The machine's own address on its network, the one a loopback-only check misses.
+        // A machine with no route out has none; the loopback cases above still ran.
+        match routed_address() {
+            Some(own) => assert!(is_local(own), "{own}, this machine's routed address"),
+            None => eprintln!("no route out: no non-loopback address of this machine to check"),
+        }
+    }
 
     #[test]
     fn literals_resolve_to_themselves() {

@@ -446,6 +446,44 @@ fn a_target_that_reaches_the_proxy_itself_is_508_however_it_is_spelled() {
     }
 }
 
+/// The address this machine sends from to reach the Internet, if it has a route out (a UDP
+/// `connect` picks the route and the source address; it sends nothing).
+fn routed_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("198.51.100.1:9").ok()?;
+    Some(socket.local_addr().ok()?.ip())
+}
+
+#[test]
+fn listening_on_every_interface_the_machine_s_other_addresses_are_the_proxy_too() {
+    let mut proxy = Running::bin("http-proxy", &["--host", "0.0.0.0", "--port", "0"]);
+    let port = proxy.listening_port();
+    // 127.0.0.2 is this machine (all of 127.0.0.0/8 is loopback) though no listener names
+    // it; the routed address is the one a loopback-only check misses. (A machine with no
+    // route out has none: the library's unit test of `is_local` says so when it runs.)
+    let mut targets = vec!["127.0.0.2".to_string()];
+    targets.extend(routed_address().map(|ip| ip.to_string()));
+    for host in &targets {
+        for request in [
+            format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: x\r\n\r\n"),
+            format!("GET http://{host}:{port}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        ] {
+            let got = exchange(port, request.as_bytes());
+            assert!(
+                got.starts_with("HTTP/1.1 508 Loop Detected\r\n"),
+                "{request:?} to a proxy on 0.0.0.0:{port}: {got}"
+            );
+            let line = proxy.wait_err(|l| l.starts_with("[http] upstream 508 "));
+            assert!(
+                line.starts_with(&format!(
+                    "[http] upstream 508 {host}:{port} is this proxy ("
+                )),
+                "{line}"
+            );
+        }
+    }
+}
+
 #[test]
 fn two_hundred_self_connects_in_one_write_cost_no_thread_or_descriptor() {
     let (proxy, port) = proxy(&["--quiet"]);

@@ -112,16 +112,22 @@ pub struct Connection {
 impl Connection {
     /// `net.connect({ host, port })`, as [`tcp::connect_stream`] does it: each resolved
     /// address in order, each attempt waiting at most `timeout` (`None`: the kernel's), the
-    /// first that accepts wins. Writes then wait at most [`SEND_TIMEOUT`].
+    /// first that accepts wins. `resolved`, when given, is what `host` resolves to, already
+    /// looked up by the caller (Node's `lookup` option): those addresses are tried and the
+    /// name is not looked up again. Writes then wait at most [`SEND_TIMEOUT`].
     ///
     /// Fails as Node words it: `getaddrinfo ENOTFOUND host`, or the last address's
     /// `connect ECONNREFUSED 127.0.0.1:1337`.
     pub fn connect(
         host: &str,
         port: u16,
+        resolved: Option<&[SocketAddr]>,
         timeout: Option<Duration>,
     ) -> Result<Connection, NodeError> {
-        let (stream, remote) = tcp::connect_stream(host, port, timeout)?;
+        let (stream, remote) = match resolved {
+            Some(addrs) => tcp::first_to_accept(host, addrs, timeout)?,
+            None => tcp::connect_stream(host, port, timeout)?,
+        };
         stream
             .set_write_timeout(Some(SEND_TIMEOUT))
             .map_err(|e| NodeError::syscall("connect", &e))?;
@@ -355,18 +361,20 @@ impl Agent {
     /// the origin has room, else waits in the origin's queue for its turn, as long as it
     /// takes. Fails only if a new connection cannot be opened.
     pub fn acquire(&self, host: &str, port: u16) -> Result<Lease, AcquireError> {
-        self.acquire_with(host, port, None, None)
+        self.acquire_with(host, port, None, None, None)
     }
 
     /// As [`Agent::acquire`], with a time limit on each connection attempt and one on the
     /// wait in the queue: past `wait`, the request leaves the queue with
     /// [`AcquireError::Timeout`]. (Node starts a request's `timeout` only once it has a
     /// socket, so a request queued behind `maxSockets` busy ones waits for ever; here the
-    /// wait counts against the request's timeout.)
+    /// wait counts against the request's timeout.) A new connection goes to `resolved` when
+    /// given, as [`Connection::connect`] says.
     pub fn acquire_with(
         &self,
         host: &str,
         port: u16,
+        resolved: Option<&[SocketAddr]>,
         connect_timeout: Option<Duration>,
         wait: Option<Duration>,
     ) -> Result<Lease, AcquireError> {
@@ -397,7 +405,7 @@ impl Agent {
                 )));
             }
         };
-        match Connection::connect(host, port, connect_timeout) {
+        match Connection::connect(host, port, resolved, connect_timeout) {
             Ok(connection) => {
                 self.pool.lock().stats.opened += 1;
                 Ok(lease(connection, place, false))
@@ -687,10 +695,11 @@ impl Lease {
         mut self,
         host: &str,
         port: u16,
+        resolved: Option<&[SocketAddr]>,
         timeout: Option<Duration>,
     ) -> Result<Lease, NodeError> {
         self.connection = None; // the dead one is closed first
-        let fresh = Connection::connect(host, port, timeout)?;
+        let fresh = Connection::connect(host, port, resolved, timeout)?;
         if let Some(pool) = &self.pool {
             pool.lock().stats.opened += 1;
         }
@@ -810,7 +819,7 @@ mod tests {
         let server_side = accepted.recv().unwrap();
         lease.release();
         drop(server_side); // the server closes the idle connection: FIN
-        let probe = Connection::connect("127.0.0.1", port, None).unwrap();
+        let probe = Connection::connect("127.0.0.1", port, None, None).unwrap();
         let _probe_server = accepted.recv().unwrap();
         assert!(probe.still_open(), "an open, quiet connection is reusable");
         // Wait (bounded) until our end has seen the FIN, as a later request would (or the
@@ -915,7 +924,7 @@ mod tests {
     #[test]
     fn a_zero_read_wait_is_up_at_once_not_for_ever() {
         let (port, accepted) = listener();
-        let mut connection = Connection::connect("127.0.0.1", port, None).unwrap();
+        let mut connection = Connection::connect("127.0.0.1", port, None, None).unwrap();
         let _server_side = accepted.recv().unwrap();
         let mut buf = Vec::new();
         let err = connection
@@ -932,7 +941,7 @@ mod tests {
         let wait = Duration::from_millis(150);
         let started = Instant::now();
         let err = agent
-            .acquire_with("127.0.0.1", port, None, Some(wait))
+            .acquire_with("127.0.0.1", port, None, None, Some(wait))
             .unwrap_err();
         let waited = started.elapsed();
         assert_eq!(err, AcquireError::Timeout);
@@ -944,7 +953,7 @@ mod tests {
         // The queue is not stuck behind the ticket that left: the next one is served.
         busy.release();
         let next = agent
-            .acquire_with("127.0.0.1", port, None, Some(wait))
+            .acquire_with("127.0.0.1", port, None, None, Some(wait))
             .unwrap();
         assert!(next.reused());
     }

@@ -176,6 +176,11 @@ pub struct RequestOptions {
     pub timeout: Duration,
     /// How long opening a connection may take (`None`: the kernel's limit, about 2 min).
     pub connect_timeout: Option<Duration>,
+    /// What `host` resolves to, when the caller has looked it up already (Node's `lookup`
+    /// option, answering with these): a new connection goes to one of these and the name is
+    /// not looked up again, so what the caller checked is what is connected to. `None`: looked
+    /// up when connecting.
+    pub resolved: Option<Vec<SocketAddr>>,
     /// Where the client's events are traced (module `http`).
     pub trace: Trace,
 }
@@ -192,6 +197,7 @@ impl RequestOptions {
             agent: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: None,
+            resolved: None,
             trace: Trace::off("http"),
         }
     }
@@ -335,7 +341,13 @@ pub fn request(options: RequestOptions) -> Result<ClientRequest, ClientError> {
         // only once the request has a socket, so a request queued behind busy ones waits for
         // ever; here it ends as a timeout does, in Node's words: `socket hang up`.
         Some(agent) => agent
-            .acquire_with(host, port, options.connect_timeout, Some(options.timeout))
+            .acquire_with(
+                host,
+                port,
+                options.resolved.as_deref(),
+                options.connect_timeout,
+                Some(options.timeout),
+            )
             .map_err(|e| match e {
                 AcquireError::Connect(e) => ClientError::Connect(e),
                 AcquireError::Timeout => {
@@ -349,9 +361,14 @@ pub fn request(options: RequestOptions) -> Result<ClientRequest, ClientError> {
                     ClientError::Timeout
                 }
             })?,
-        None => Connection::connect(host, port, options.connect_timeout)
-            .map(Lease::unpooled)
-            .map_err(ClientError::Connect)?,
+        None => Connection::connect(
+            host,
+            port,
+            options.resolved.as_deref(),
+            options.connect_timeout,
+        )
+        .map(Lease::unpooled)
+        .map_err(ClientError::Connect)?,
     };
     let mut fields = options.headers.clone();
     if !fields.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
@@ -564,7 +581,7 @@ impl ClientRequest {
             ),
         );
         let lease = lease
-            .reconnect(&o.host, o.port, o.connect_timeout)
+            .reconnect(&o.host, o.port, o.resolved.as_deref(), o.connect_timeout)
             .map_err(ClientError::Connect)?;
         self.lease = Some(lease);
         self.inbox = Inbox::default();
@@ -921,6 +938,49 @@ mod tests {
         assert_eq!(err.to_string(), "socket hang up");
         assert!(started.elapsed() < Duration::from_secs(3));
         assert_eq!(agent.requests(), []);
+    }
+
+    #[test]
+    fn addresses_resolved_by_the_caller_are_connected_to_without_a_second_lookup() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let at = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            stream
+                .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            String::from_utf8(head).unwrap()
+        });
+        // A name no resolver answers: only the addresses given can be reached.
+        for agent in [None, Some(Agent::new(1))] {
+            let mut options = RequestOptions::new("unresolvable.invalid", at.port());
+            options.agent = agent.clone();
+            let err = request(options).expect_err("the name is looked up");
+            assert_eq!(
+                err.to_string(),
+                "getaddrinfo ENOTFOUND unresolvable.invalid"
+            );
+        }
+        let mut options = RequestOptions::new("unresolvable.invalid", at.port());
+        options.resolved = Some(vec![at]);
+        options.agent = Some(Agent::new(1));
+        let mut req = request(options).unwrap();
+        req.end(b"").unwrap();
+        let answer = loop {
+            if let ClientRequestEvent::Response(answer) = req.next_event().unwrap() {
+                break answer;
+            }
+        };
+        assert_eq!(answer.status_code(), 204);
+        let head = server.join().unwrap();
+        let host = format!("\r\nHost: unresolvable.invalid:{}\r\n", at.port());
+        assert!(head.contains(&host), "{head}");
     }
 
     #[test]

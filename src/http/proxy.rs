@@ -38,9 +38,11 @@
 //! client can make it spend threads and descriptors it never sees. Three bounds:
 //!
 //! - a target that resolves to the proxy's own listening address, however it is spelled
-//!   (`localhost`, `127.1`, `2130706433`, `[::ffff:127.0.0.1]`), is refused with `508 Loop
-//!   Detected` before anything is opened — else `CONNECT` to itself, sent 200 times in one
-//!   write, tunnels through itself 200 deep, two threads and two descriptors a level;
+//!   (`localhost`, `127.1`, `2130706433`, `[::ffff:127.0.0.1]`; listening on every
+//!   interface, any address of this machine), is refused with `508 Loop Detected` before
+//!   anything is opened — else `CONNECT` to itself, sent 200 times in one write, tunnels
+//!   through itself 200 deep, two threads and two descriptors a level. The name is looked up
+//!   once, and only the addresses checked are connected to;
 //! - every upstream connection and tunnel takes a place in the server's `--max-connections`
 //!   count, as an accepted connection does; past it the answer is `503`;
 //! - a tunnel with no bytes either way for the tunnel timeout (300 s) is closed.
@@ -208,10 +210,9 @@ impl Proxy {
         }
     }
 
-    /// Whether `host:port` resolves to this proxy's own listening address (see
-    /// [`reaches`]); the addresses it resolved to, to connect to them. A name is looked up
-    /// again when the agent connects; the connection count bounds what a name that changes
-    /// its answer in between can still do.
+    /// Looks `host:port` up once: refused if an address reaches this proxy itself (see
+    /// [`reaches`]), else the addresses, which are then the only ones connected to — a name
+    /// looked up again when connecting could answer differently and escape the check.
     fn resolve_elsewhere(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, (u16, String)> {
         let remotes = addr::resolve(host, port).map_err(|e| (502, e.to_string()))?;
         match remotes.iter().find(|r| reaches(self.listening, **r)) {
@@ -252,8 +253,9 @@ impl Proxy {
         {
             return Err((508, "the request came through this proxy already".into()));
         }
-        self.resolve_elsewhere(&host, port)?;
+        let remotes = self.resolve_elsewhere(&host, port)?;
         let mut options = RequestOptions::new(&host, port);
+        options.resolved = Some(remotes);
         options.method = head.method.to_string();
         options.path = path;
         options.headers = upstream_fields(&head, &options.host_field());
@@ -425,10 +427,9 @@ impl Handler for Proxy {
 
 /// Whether a connection to `remote` would come back to a listener bound at `listener`: the
 /// same port, and the same address once IPv4-mapped IPv6 is read as IPv4, or an address
-/// that means this host to the kernel (`0.0.0.0` and `::` connect to it), or any loopback
-/// address if the listener takes every interface. (Listening on every interface, the
-/// machine's other addresses reach it too; std cannot list them, and the connection count
-/// bounds what such a loop can cost.)
+/// that means this host to the kernel (`0.0.0.0` and `::` connect to it); a listener on
+/// every interface (`0.0.0.0`, `::`) is reached through any address of this machine
+/// ([`addr::is_local`]: loopback, or one a socket can be bound to).
 ///
 /// ```
 /// use netnotes::http::proxy::reaches;
@@ -437,12 +438,14 @@ impl Handler for Proxy {
 /// assert!(reaches(proxy, "0.0.0.0:8080".parse().unwrap()));
 /// assert!(!reaches(proxy, "127.0.0.1:8081".parse().unwrap()));
 /// assert!(!reaches(proxy, "127.0.0.2:8080".parse().unwrap()));
-/// assert!(reaches("0.0.0.0:8080".parse().unwrap(), "127.0.0.2:8080".parse().unwrap()));
+/// let everywhere = "0.0.0.0:8080".parse().unwrap();
+/// assert!(reaches(everywhere, "127.0.0.2:8080".parse().unwrap()));
+/// assert!(!reaches(everywhere, "203.0.113.77:8080".parse().unwrap()));
 /// ```
 pub fn reaches(listener: SocketAddr, remote: SocketAddr) -> bool {
     let (own, ip) = (listener.ip().to_canonical(), remote.ip().to_canonical());
     listener.port() == remote.port()
-        && (own == ip || ip.is_unspecified() || (own.is_unspecified() && ip.is_loopback()))
+        && (own == ip || ip.is_unspecified() || (own.is_unspecified() && addr::is_local(ip)))
 }
 
 /// Copies bytes both ways until both directions have ended, or neither has carried a byte
