@@ -524,10 +524,7 @@ impl Socket {
         debug_assert!(self.backlog.is_empty(), "write_all after a queued write()");
         self.set_write_wait(timeout)?;
         if let [data] = parts[..] {
-            // One piece: a plain `send` (std's, with MSG_NOSIGNAL) does it.
-            (&*self.stream).write_all(data)?;
-            self.show(|tap| tap.wrote(data));
-            return Ok(());
+            return self.send_all(data);
         }
         let total: usize = parts.iter().map(|part| part.len()).sum();
         if total <= JOIN_LIMIT {
@@ -540,7 +537,7 @@ impl Socket {
                 joined[len..len + part.len()].copy_from_slice(part);
                 len += part.len();
             }
-            return self.write_all_parts([&joined[..len]], timeout);
+            return self.send_all(&joined[..len]);
         }
         // (`writev` has no MSG_NOSIGNAL: a peer that reset makes it raise SIGPIPE, which
         // Rust's runtime ignores in every Rust program, so it fails with EPIPE instead.)
@@ -555,6 +552,13 @@ impl Socket {
             }
         }
         self.show(|tap| tap.wrote(&parts.concat()));
+        Ok(())
+    }
+
+    /// One piece: a plain `send` (std's, with MSG_NOSIGNAL) does it.
+    fn send_all(&self, data: &[u8]) -> io::Result<()> {
+        (&*self.stream).write_all(data)?;
+        self.show(|tap| tap.wrote(data));
         Ok(())
     }
 
@@ -742,10 +746,9 @@ pub fn first_to_accept(
 /// smaller change would change nothing but cost a system call — and an HTTP server that
 /// waits "5 s from now" before each request would pay one per request.
 fn close_enough(wanted: Option<Duration>, set: Option<Duration>) -> bool {
-    match (wanted, set) {
-        (Some(wanted), Some(set)) => wanted.abs_diff(set) <= Duration::from_millis(1),
-        (wanted, set) => wanted == set,
-    }
+    wanted == set
+        || matches!((wanted, set),
+            (Some(wanted), Some(set)) if wanted.abs_diff(set) <= Duration::from_millis(1))
 }
 
 #[cfg(test)]
@@ -757,6 +760,17 @@ mod tests {
     fn closed_port() -> u16 {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
+    }
+
+    #[test]
+    fn a_timeout_within_a_millisecond_of_the_one_set_is_not_set_again() {
+        let ms = Duration::from_millis;
+        assert!(close_enough(None, None));
+        assert!(close_enough(Some(ms(5000)), Some(ms(5000))));
+        assert!(close_enough(Some(ms(4999)), Some(ms(5000))));
+        assert!(!close_enough(Some(ms(4998)), Some(ms(5000))));
+        assert!(!close_enough(None, Some(ms(5000))));
+        assert!(!close_enough(Some(ms(5000)), None));
     }
 
     #[test]

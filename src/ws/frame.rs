@@ -388,9 +388,8 @@ pub fn apply_mask(payload: &mut [u8], key: [u8; 4], offset: usize) {
     // The key turned to start at this offset's octet (only offset mod 4 matters), then
     // repeated over 8 bytes: octet i of the payload meets octet i % 8 of `key8`, eight at a
     // time. A byte at a time costs several instructions per byte; this, a fraction of one.
-    let [a, b, c, d] = key;
-    let mut key8 = [a, b, c, d, a, b, c, d];
-    key8.rotate_left(offset % 4);
+    let start = offset % 4;
+    let key8: [u8; 8] = std::array::from_fn(|i| key[(start + i) % 4]);
     let key64 = u64::from_ne_bytes(key8);
     let mut words = payload.chunks_exact_mut(8);
     for word in &mut words {
