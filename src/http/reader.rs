@@ -13,8 +13,9 @@
 //! off when it runs out, not merely when one read waits too long.
 
 use super::message::{Found, HeadFinder, ParseError};
+use crate::tcp::inbox::time_left;
 use crate::tcp::Inbox;
-use std::io::{self, ErrorKind};
+use std::io;
 use std::time::{Duration, Instant};
 
 /// Why no head was read.
@@ -49,10 +50,7 @@ pub fn read_head<H>(
                 return Ok(head);
             }
             Found::NotYet => {
-                let wait = deadline.saturating_duration_since(Instant::now());
-                if wait.is_zero() {
-                    return Err(HeadError::Io(ErrorKind::TimedOut.into()));
-                }
+                let wait = time_left(deadline).map_err(HeadError::Io)?;
                 match inbox.fill_with(|buf| read(buf, wait)) {
                     Ok(0) => return Err(HeadError::Closed),
                     Ok(_) => {}
@@ -67,6 +65,7 @@ pub fn read_head<H>(
 mod tests {
     use super::*;
     use crate::http::message::{parse_request_head, MAX_HEADERS};
+    use std::io::ErrorKind;
 
     /// A connection that delivers `pieces`, one a read, then closes.
     fn reads(

@@ -97,13 +97,14 @@ impl Inbox {
     /// Reads more from the socket, waiting until `deadline` at most (a deadline that has
     /// passed is a `TimedOut` at once). `Ok(0)`: the peer closed.
     pub fn fill(&mut self, socket: &Socket, deadline: Instant) -> io::Result<usize> {
-        let wait = time_left(Some(deadline))?;
-        self.fill_at_most(socket, READ_SIZE, wait)
+        let wait = time_left(deadline)?;
+        self.fill_at_most(socket, READ_SIZE, Some(wait))
     }
 }
 
-/// How long a read may wait to meet `deadline` (`None`: no deadline, no limit); a deadline
-/// already past is an error of kind `TimedOut`, as a read that waited for it would be.
-pub fn time_left(deadline: Option<Instant>) -> io::Result<Option<Duration>> {
-    kernel_wait(deadline.map(|deadline| deadline.saturating_duration_since(Instant::now())))
+/// How long a read may wait to meet `deadline`; a deadline already past is an error of kind
+/// `TimedOut`, as a read that waited for it would be.
+pub fn time_left(deadline: Instant) -> io::Result<Duration> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    kernel_wait(Some(left)).map(|_| left)
 }

@@ -527,7 +527,7 @@ impl WebSocket {
             // Our close waits for its answer until a deadline; otherwise one read waits one
             // ping interval at most (for ever without a heartbeat).
             let wait = match self.close_deadline {
-                Some(deadline) => time_left(Some(deadline)),
+                Some(deadline) => time_left(deadline).map(Some),
                 None => kernel_wait(heartbeat),
             };
             let read = wait.and_then(|wait| match &mut message {
