@@ -306,8 +306,10 @@ impl Shared {
     }
 }
 
-/// A connection's place in the server's count. The socket holds it; when the socket is
-/// dropped (its handler returned), the connection is finished.
+/// A connection's place in the server's count. The socket holds it and gives it back as
+/// it traces its `close` ([`Slot::release`]) — at its `Close` event, or when it is dropped
+/// before that (a handler that returned early, or panicked) — so a slot is only ever given
+/// back through `release`.
 #[derive(Debug)]
 pub(crate) struct Slot {
     shared: Arc<Shared>,
@@ -346,15 +348,19 @@ impl Slot {
             let _ = stream.shutdown(Shutdown::Both);
         }
     }
-}
 
-impl Drop for Slot {
-    fn drop(&mut self) {
+    /// Gives the place back while `closed` runs (the socket's `close` trace), under the
+    /// count's lock, as Node counts a socket out before it emits `close`: the accept loop
+    /// sees the place free and the close traced as one step, so a newcomer accepted after
+    /// the trace line is counted without this connection, and a closing server traces its
+    /// own `close` after this one.
+    pub(crate) fn release(self, closed: impl FnOnce()) {
         if self.idle.get().is_some() {
             self.shared.idle().remove(&self.id);
         }
         let mut open = self.shared.open();
         *open -= 1;
+        closed();
         // Only a closing server waits for connections to finish, and it sets `closing`
         // before it first looks at the count: a connection that finishes sooner is counted
         // by that look, one that finishes later sees `closing`. (A notify is a system call
@@ -619,5 +625,34 @@ fn wake_address(local: SocketAddr) -> SocketAddr {
             SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), local.port())
         }
         _ => local,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcp::SocketEvent;
+
+    #[test]
+    fn a_connection_that_has_traced_its_close_no_longer_counts() {
+        let mut options = ServerOptions::new(Trace::off("tcp"));
+        options.max_connections = 1;
+        let mut server = Server::listen("127.0.0.1:0".parse().unwrap(), options).unwrap();
+        let at = server.local_address();
+        let first = TcpStream::connect(at).unwrap();
+        let Some(ServerEvent::Connection(mut socket)) = server.next_event() else {
+            panic!("the first connection was not accepted");
+        };
+        drop(first);
+        while !matches!(socket.next_event(), Some(SocketEvent::Close { .. }) | None) {}
+        // The socket is still alive (its handler has not returned), but it has reported its
+        // close: its place is free.
+        let _second = TcpStream::connect(at).unwrap();
+        let event = server.next_event();
+        assert!(
+            matches!(event, Some(ServerEvent::Connection(_))),
+            "the newcomer after a traced close: {event:?}"
+        );
+        drop(socket);
     }
 }

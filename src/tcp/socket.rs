@@ -155,7 +155,8 @@ pub struct Socket {
     /// When data last moved, for `Timeout` while the loop is polling a backlog (kept only
     /// while a timeout is set).
     last_activity: Instant,
-    /// Held for the server: dropping it tells the server this connection is finished.
+    /// Held for the server: released as the `close` is traced, it tells the server this
+    /// connection is finished.
     slot: Option<super::server::Slot>,
     /// The wire view of this connection (`--wire`), if it is on.
     tap: Option<Box<RefCell<Tap>>>,
@@ -682,9 +683,16 @@ impl Socket {
             .is_some_and(|timeout| self.last_activity.elapsed() >= timeout)
     }
 
-    fn emit_close(&self) {
+    /// Traces `close`; a server's connection gives its place back as it does (see
+    /// `Slot::release`).
+    fn emit_close(&mut self) {
         let details = if self.had_error { "had_error" } else { "" };
-        self.emit("close", format_args!("{details}"));
+        let slot = self.slot.take();
+        let trace = || self.emit("close", format_args!("{details}"));
+        match slot {
+            Some(slot) => slot.release(trace),
+            None => trace(),
+        }
     }
 
     fn emit(&self, event: &str, details: std::fmt::Arguments<'_>) {
@@ -694,7 +702,8 @@ impl Socket {
 }
 
 impl Drop for Socket {
-    /// A socket dropped before its `Close` event still closes, and the trace says so.
+    /// A socket dropped before its `Close` event still closes, and the trace says so (a
+    /// server's connection gives its place back as it does).
     fn drop(&mut self) {
         if !self.closed {
             self.emit_close();
