@@ -269,8 +269,10 @@ impl Server {
     /// let server = Server::listen(addr, ServerOptions::new(Trace::off("http"))).unwrap();
     /// println!("Server running at http://127.0.0.1:1337/");
     /// server.run(|_req, res| {
-    ///     res.write_head(200, &[("Content-Type", "text/plain")]);
-    ///     let _ = res.end(b"Hello World\n");
+    ///     // A head the writer refuses is left unanswered, and the server answers it 500.
+    ///     if res.write_head(200, &[("Content-Type", "text/plain")]).is_ok() {
+    ///         let _ = res.end(b"Hello World\n");
+    ///     }
     /// });
     /// ```
     pub fn run<F>(self, on_request: F)
