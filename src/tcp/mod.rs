@@ -17,17 +17,21 @@
 //!
 //! - [`server`]: 1.1 服务器事件, the server's events ([`Server`], [`ServerEvent`]);
 //! - [`socket`]: 1.2 连接事件, a connection's events ([`Socket`], [`SocketEvent`]);
+//! - [`places`]: the server's count of open connections (`maxConnections`, `--exit-after`),
+//!   which a server's sockets hold places in;
 //! - [`nagle`]: the notes' closing remark on Nagle's algorithm, measured.
 //!
 //! `docs/src/tcp.md` tells the same story with pictures; `docs/src/nagle.md` has the measurements.
 
 pub mod inbox;
 pub mod nagle;
+pub mod places;
 pub mod server;
 pub mod socket;
 
 pub use inbox::Inbox;
-pub use server::{CloseHandle, ExitAfter, Place, Places, Server, ServerEvent, ServerOptions};
+pub use places::{ExitAfter, Place, Places};
+pub use server::{CloseHandle, Server, ServerEvent, ServerOptions};
 pub use socket::{
     connect_stream, first_to_accept, Socket, SocketEvent, HIGH_WATER_MARK, READ_SIZE, SEND_TIMEOUT,
 };

@@ -42,14 +42,13 @@
 //! `accept()` returns and the loop sees the flag. We do the second: it costs nothing while the
 //! server runs (no polling, no wake-ups), and only one short-lived connection at the end.
 
+use super::places::{Count, Places};
 use super::socket::Socket;
 use crate::error::NodeError;
 use crate::trace::Trace;
-use std::cell::OnceCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::ErrorKind;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -203,239 +202,28 @@ impl ServerOptions {
         }
     }
 }
-
-/// `--exit-after N`: counts what a server has finished — connections, requests, WebSocket
-/// sessions — across its threads, and says which one is the N-th, after which the server
-/// closes.
-///
-/// Without a limit it counts nothing: every connection thread adding to one counter would
-/// move that counter's cache line between the cores for every request.
-///
-/// ```
-/// use netnotes::tcp::ExitAfter;
-/// let exit_after = ExitAfter::new(Some(2));
-/// assert_eq!([exit_after.count(), exit_after.count(), exit_after.count()], [false, true, true]);
-/// assert!(!ExitAfter::new(None).count());
-/// ```
-#[derive(Debug)]
-pub struct ExitAfter {
-    limit: Option<u64>,
-    counted: AtomicU64,
-}
-
-impl ExitAfter {
-    /// Counts up to `limit`; `None`: the server never closes by itself.
-    pub fn new(limit: Option<u64>) -> ExitAfter {
-        ExitAfter {
-            limit,
-            counted: AtomicU64::new(0),
-        }
-    }
-
-    /// Counts one more; `true` if that one reached the limit (the N-th, or any after it:
-    /// they finish while the server closes).
-    pub fn count(&self) -> bool {
-        self.limit
-            .is_some_and(|n| self.counted.fetch_add(1, Ordering::SeqCst) + 1 >= n)
-    }
-}
-
-/// A connection on the server's idle list.
-#[derive(Debug)]
-struct Listed {
-    /// Its stream, to shut it down.
-    stream: Arc<TcpStream>,
-    /// Whether it is idle now.
-    idle: Arc<AtomicBool>,
-}
-
-/// What the accept loop and the connection threads share.
-#[derive(Debug)]
-struct Shared {
-    closing: AtomicBool,
-    /// Where `close()` connects to wake a blocked `accept()`.
-    wake: SocketAddr,
-    /// Connections open now; the condvar is signalled when one finishes.
-    open: Mutex<usize>,
-    finished_one: Condvar,
-    /// Places held by connections the server did not accept ([`Places`]): they count
-    /// against the limit, but a closing server does not wait for them. Only raised while
-    /// `open` is locked, so that the limit check sees both at once.
-    extra: AtomicUsize,
-    max_connections: usize,
-    /// Finished connections, under `--exit-after`.
-    exit_after: ExitAfter,
-    /// Connections that have been idle at least once (`Socket::set_idle`), by slot number,
-    /// each with a flag saying whether it is idle now: `close()` shuts those down at once.
-    idle: Mutex<HashMap<u64, Listed>>,
-    next_slot: AtomicU64,
-    /// Threads waiting for their next connection (`run` only).
-    parked: Parked,
-}
-
-impl Shared {
-    fn open(&self) -> MutexGuard<'_, usize> {
-        // A thread that panicked while holding the lock leaves a count that is still right.
-        self.open
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn close(&self) {
-        if !self.closing.swap(true, Ordering::SeqCst) {
-            // Wake the accept loop; if this fails, the listener is already gone.
-            let _ = TcpStream::connect_timeout(&self.wake, Duration::from_secs(1));
-        }
-        self.close_idle();
-    }
-
-    fn idle(&self) -> MutexGuard<'_, HashMap<u64, Listed>> {
-        self.idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Shuts down every idle connection: its thread's read returns 0 and it finishes.
-    fn close_idle(&self) {
-        for listed in self.idle().values() {
-            if listed.idle.load(Ordering::SeqCst) {
-                // Fails only if the peer is already gone, which is the same outcome.
-                let _ = listed.stream.shutdown(Shutdown::Both);
-            }
-        }
-    }
-}
-
-/// A connection's place in the server's count. The socket holds it and gives it back as
-/// it traces its `close` ([`Slot::release`]) — at its `Close` event, or when it is dropped
-/// before that (a handler that returned early, or panicked) — so a slot is only ever given
-/// back through `release`.
-#[derive(Debug)]
-pub(crate) struct Slot {
-    shared: Arc<Shared>,
-    id: u64,
-    /// Whether the connection is idle now; shared with the server's idle list once the
-    /// connection has been idle (unset before).
-    idle: OnceCell<Arc<AtomicBool>>,
-}
-
-impl Slot {
-    /// Marks the connection idle or busy. If the server is already closing, an idle
-    /// connection is shut down at once.
-    ///
-    /// An HTTP connection calls this twice per request, so the common case takes no lock:
-    /// the connection joins the server's list the first time it is idle (one lock) and only
-    /// flips its flag after that. `close()` sets `closing`, then shuts down every listed
-    /// connection whose flag is up; a connection sets its flag, then checks `closing`. With
-    /// both in sequentially consistent order, one of the two always sees the other, so an
-    /// idle connection is never missed.
-    pub(crate) fn set_idle(&self, stream: &Arc<TcpStream>, idle: bool) {
-        let flag = match self.idle.get() {
-            Some(flag) => flag,
-            None if !idle => return, // never listed: nothing to take back
-            None => self.idle.get_or_init(|| {
-                let flag = Arc::new(AtomicBool::new(false));
-                let listed = Listed {
-                    stream: Arc::clone(stream),
-                    idle: Arc::clone(&flag),
-                };
-                self.shared.idle().insert(self.id, listed);
-                flag
-            }),
-        };
-        flag.store(idle, Ordering::SeqCst);
-        if idle && self.shared.closing.load(Ordering::SeqCst) {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-    }
-
-    /// Gives the place back while `closed` runs (the socket's `close` trace), under the
-    /// count's lock, as Node counts a socket out before it emits `close`: the accept loop
-    /// sees the place free and the close traced as one step, so a newcomer accepted after
-    /// the trace line is counted without this connection, and a closing server traces its
-    /// own `close` after this one.
-    pub(crate) fn release(self, closed: impl FnOnce()) {
-        if self.idle.get().is_some() {
-            self.shared.idle().remove(&self.id);
-        }
-        let mut open = self.shared.open();
-        *open -= 1;
-        closed();
-        // Only a closing server waits for connections to finish, and it sets `closing`
-        // before it first looks at the count: a connection that finishes sooner is counted
-        // by that look, one that finishes later sees `closing`. (A notify is a system call
-        // even with nobody waiting, so this saves one per connection.)
-        let closing = self.shared.closing.load(Ordering::SeqCst);
-        drop(open);
-        if closing {
-            self.shared.finished_one.notify_all();
-        }
-        if self.shared.exit_after.count() {
-            self.shared.close();
-        }
-    }
-}
-
 /// A handle that closes the server from any thread: `server.close()`.
 #[derive(Debug, Clone)]
 pub struct CloseHandle {
-    shared: Arc<Shared>,
+    count: Arc<Count>,
 }
 
 impl CloseHandle {
     /// Stops accepting and ends idle connections (see `Socket::set_idle`); busy ones go on
     /// until they finish, then `Close` is emitted.
     pub fn close(&self) {
-        self.shared.close();
+        self.count.close();
     }
 }
-
-/// Places in a server's count of open connections for the connections its handlers open
-/// themselves — a proxy's upstreams and tunnels — so that each costs a place as an accepted
-/// connection does, and one client cannot make the server open more than the limit allows
-/// (`--max-connections`). Cheap to clone.
-///
-/// A closing server does not wait for these: a pool may keep them after the last request.
-#[derive(Debug, Clone)]
-pub struct Places {
-    shared: Arc<Shared>,
-}
-
-impl Places {
-    /// One place, or `None` if the server is at its limit.
-    pub fn take(&self) -> Option<Place> {
-        let open = self.shared.open();
-        let extra = self.shared.extra.load(Ordering::SeqCst);
-        if *open + extra >= self.shared.max_connections {
-            return None;
-        }
-        self.shared.extra.fetch_add(1, Ordering::SeqCst);
-        drop(open);
-        Some(Place {
-            shared: Arc::clone(&self.shared),
-        })
-    }
-}
-
-/// One place taken from [`Places`]; given back when dropped.
-#[derive(Debug)]
-pub struct Place {
-    shared: Arc<Shared>,
-}
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        self.shared.extra.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 /// A listening TCP server: `net.createServer()` after `listen()`.
 #[derive(Debug)]
 pub struct Server {
     listener: Option<TcpListener>,
     local: SocketAddr,
     options: ServerOptions,
-    shared: Arc<Shared>,
+    count: Arc<Count>,
+    /// Threads waiting for their next connection (`run` only).
+    parked: Arc<Parked>,
 }
 
 impl Server {
@@ -449,18 +237,11 @@ impl Server {
         let local = listener
             .local_addr()
             .map_err(|e| NodeError::described_at("listen", &e, addr))?;
-        let shared = Arc::new(Shared {
-            closing: AtomicBool::new(false),
-            wake: wake_address(local),
-            open: Mutex::new(0),
-            finished_one: Condvar::new(),
-            extra: AtomicUsize::new(0),
-            max_connections: options.max_connections,
-            exit_after: ExitAfter::new(options.exit_after),
-            idle: Mutex::new(HashMap::new()),
-            next_slot: AtomicU64::new(0),
-            parked: Parked::default(),
-        });
+        let count = Arc::new(Count::new(
+            wake_address(local),
+            options.max_connections,
+            options.exit_after,
+        ));
         options
             .trace
             .emit("listening", Some(local), format_args!(""));
@@ -468,7 +249,8 @@ impl Server {
             listener: Some(listener),
             local,
             options,
-            shared,
+            count,
+            parked: Arc::default(),
         })
     }
 
@@ -480,14 +262,14 @@ impl Server {
     /// A handle for `server.close()` from another thread.
     pub fn close_handle(&self) -> CloseHandle {
         CloseHandle {
-            shared: Arc::clone(&self.shared),
+            count: Arc::clone(&self.count),
         }
     }
 
     /// Places in this server's connection count, for connections its handlers open.
     pub fn places(&self) -> Places {
         Places {
-            shared: Arc::clone(&self.shared),
+            shared: Arc::clone(&self.count),
         }
     }
 
@@ -495,7 +277,7 @@ impl Server {
     pub fn next_event(&mut self) -> Option<ServerEvent> {
         loop {
             let listener = self.listener.as_ref()?;
-            if self.shared.closing.load(Ordering::SeqCst) {
+            if self.count.closing() {
                 return Some(self.finish_close());
             }
             let (stream, peer) = match listener.accept() {
@@ -519,22 +301,12 @@ impl Server {
                     return Some(ServerEvent::Error(err));
                 }
             };
-            if self.shared.closing.load(Ordering::SeqCst) {
+            if self.count.closing() {
                 continue; // the wake-up connection, or one that raced it: not served
             }
-            {
-                let mut open = self.shared.open();
-                if *open + self.shared.extra.load(Ordering::SeqCst) >= self.shared.max_connections {
-                    drop(open);
-                    drop(stream);
-                    return Some(self.refuse(peer));
-                }
-                *open += 1;
-            }
-            let slot = Slot {
-                shared: Arc::clone(&self.shared),
-                id: self.shared.next_slot.fetch_add(1, Ordering::Relaxed),
-                idle: OnceCell::new(),
+            let Some(slot) = self.count.admit() else {
+                drop(stream);
+                return Some(self.refuse(peer));
             };
             let socket = Socket::new(stream, peer, self.options.trace, true, Some(slot));
             self.options
@@ -560,12 +332,12 @@ impl Server {
         let mut started = 0u64;
         while let Some(event) = self.next_event() {
             if let ServerEvent::Connection(socket) = event {
-                let Some(socket) = self.shared.parked.hand_over(socket) else {
+                let Some(socket) = self.parked.hand_over(socket) else {
                     continue; // a waiting thread has it
                 };
                 let peer = socket.remote_address();
                 let handler = Arc::clone(&handler);
-                let shared = Arc::clone(&self.shared);
+                let parked = Arc::clone(&self.parked);
                 started += 1;
                 // Named for ps -L and panic messages. A thread may serve several connections
                 // one after another, so the name is a number, not a peer: the trace lines
@@ -575,7 +347,7 @@ impl Server {
                     .stack_size(STACK_SIZE)
                     .spawn(move || {
                         handler(socket);
-                        while let Some(socket) = shared.parked.next() {
+                        while let Some(socket) = parked.next() {
                             handler(socket);
                         }
                     });
@@ -598,15 +370,8 @@ impl Server {
     /// connection has finished, and reports `close`.
     fn finish_close(&mut self) -> ServerEvent {
         self.listener = None;
-        self.shared.parked.close();
-        let mut open = self.shared.open();
-        while *open > 0 {
-            open = self
-                .shared
-                .finished_one
-                .wait(open)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-        }
+        self.parked.close();
+        self.count.wait_until_finished();
         self.options
             .trace
             .emit("close", None, format_args!("server"));
@@ -632,6 +397,7 @@ fn wake_address(local: SocketAddr) -> SocketAddr {
 mod tests {
     use super::*;
     use crate::tcp::SocketEvent;
+    use std::net::TcpStream;
 
     #[test]
     fn a_connection_that_has_traced_its_close_no_longer_counts() {

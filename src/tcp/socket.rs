@@ -35,6 +35,7 @@
 //! [`Socket::next_event`] explain both: `drain` (real backpressure, costing nothing when there
 //! is no backlog) and waiting for a read without holding a 64 KiB buffer.
 
+use super::places::Slot;
 use crate::addr;
 use crate::error::NodeError;
 use crate::timeout::{is_timeout, kernel_wait};
@@ -157,7 +158,7 @@ pub struct Socket {
     last_activity: Instant,
     /// Held for the server: released as the `close` is traced, it tells the server this
     /// connection is finished.
-    slot: Option<super::server::Slot>,
+    slot: Option<Slot>,
     /// The wire view of this connection (`--wire`), if it is on.
     tap: Option<Box<RefCell<Tap>>>,
 }
@@ -180,7 +181,7 @@ impl Socket {
         peer: SocketAddr,
         trace: Trace,
         server_side: bool,
-        slot: Option<super::server::Slot>,
+        slot: Option<Slot>,
     ) -> Socket {
         // No timeout is set here: each way of writing sets the one it needs when it first
         // writes (`write()` a short one, `write_all` the caller's), so a connection pays for
