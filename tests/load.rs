@@ -214,15 +214,7 @@ impl Drip {
                             *sent += 1;
                         }
                     }
-                    if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-                        if let Some(kib) = text
-                            .lines()
-                            .find_map(|l| l.strip_prefix("VmRSS:"))
-                            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-                        {
-                            peak_rss.fetch_max(kib, Ordering::SeqCst);
-                        }
-                    }
+                    peak_rss.fetch_max(rss_kib(pid), Ordering::SeqCst);
                     thread::sleep(every);
                 }
                 conns.into_iter().map(|(s, _)| s).collect()
