@@ -441,17 +441,14 @@ impl ClientRequest {
         }
         check_field_line(name, value)?;
         let mut fields = self.fields.clone();
-        fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        fields.push((name.to_string(), value.to_string()));
-        request_framing(&fields)?;
-        let at = self
-            .fields
+        let at = fields
             .iter()
             .position(|(n, _)| n.eq_ignore_ascii_case(name));
-        self.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        let at = at.unwrap_or(self.fields.len()).min(self.fields.len());
-        self.fields
-            .insert(at, (name.to_string(), value.to_string()));
+        fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        let at = at.unwrap_or(fields.len()).min(fields.len());
+        fields.insert(at, (name.to_string(), value.to_string()));
+        request_framing(&fields)?;
+        self.fields = fields;
         Ok(())
     }
 
