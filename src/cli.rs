@@ -5,12 +5,13 @@
 //!
 //! ```
 //! use netnotes::cli::{Command, Kind};
+//! use std::time::Duration;
 //! let cmd = Command::new("demo", "a demo")
 //!     .server("8124")
-//!     .flag("timeout", Kind::Count, None, "MS", "idle time before `timeout`");
+//!     .flag("timeout", Kind::Millis, None, "MS", "idle time before `timeout`");
 //! let args = cmd.parse(["--port=0", "--timeout", "500"]).unwrap().unwrap();
 //! assert_eq!(args.port(), 0);
-//! assert_eq!(args.number("timeout"), Some(500));
+//! assert_eq!(args.millis("timeout"), Some(Duration::from_millis(500)));
 //! assert_eq!(args.host(), "127.0.0.1");
 //! ```
 //!
@@ -46,7 +47,7 @@ pub enum Kind {
     Host,
     /// A port, 0 to 65535; 0 asks the kernel for a free one.
     Port,
-    /// A whole number from 1 up (`--exit-after 3`, `--timeout 500`).
+    /// A whole number from 1 up (`--exit-after 3`, `--max-sockets 5`).
     Count,
     /// A whole number from 0 up (`--gap-us 0`).
     Number,

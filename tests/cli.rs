@@ -119,6 +119,7 @@ fn a_time_of_zero_is_refused_on_every_flag_that_takes_one() {
         ("http-client", "--timeout"),
         ("http-proxy", "--upstream-timeout"),
         ("http-proxy", "--tunnel-timeout"),
+        ("http-proxy", "--free-socket-timeout"),
         ("ws-server", "--headers-timeout"),
         ("ws-server", "--send-timeout"),
     ] {

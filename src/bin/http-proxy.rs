@@ -58,7 +58,7 @@ fn command() -> Command {
     )
     .flag(
         "free-socket-timeout",
-        Kind::Count,
+        Kind::Millis,
         Some("5000"),
         "MS",
         "an upstream connection left free in the pool for MS is closed (the Agent's timeout)",
