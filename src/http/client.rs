@@ -432,12 +432,12 @@ impl ClientRequest {
         &self.options.method
     }
 
-    /// `req.setHeader(name, value)`: replaces a field of that name. Ignored once the head
-    /// has gone (Node throws `ERR_HTTP_HEADERS_SENT`); refused, as Node throws, if the head
-    /// writer would refuse it.
+    /// `req.setHeader(name, value)`: replaces a field of that name. Refused, as Node throws,
+    /// once the head has gone (`Cannot set headers after they are sent to the client`) or if
+    /// the head writer would refuse it.
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), InvalidHead> {
         if self.head_sent {
-            return Ok(());
+            return Err(InvalidHead::HeadersSent("set"));
         }
         check_field_line(name, value)?;
         let mut fields = self.fields.clone();

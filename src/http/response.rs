@@ -109,13 +109,21 @@ impl<'c> Response<'c> {
         self.status
     }
 
-    /// `res.setHeader(name, value)`: replaces a field of the same name (in any case). Ignored
-    /// once the head is fixed (Node throws `ERR_HTTP_HEADERS_SENT`). A field the head writer
-    /// would refuse is refused here, and nothing changes.
-    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), InvalidHead> {
+    /// Refuses a change to a head that is fixed already, as Node's `writeHead`, `setHeader`
+    /// and `appendHeader` throw `ERR_HTTP_HEADERS_SENT` once `res._header` is set.
+    fn head_open(&self, call: &'static str) -> Result<(), InvalidHead> {
         if self.head.is_some() || self.head_sent {
-            return Ok(());
+            return Err(InvalidHead::HeadersSent(call));
         }
+        Ok(())
+    }
+
+    /// `res.setHeader(name, value)`: replaces a field of the same name (in any case).
+    /// Refused once the head is fixed (`Cannot set headers after they are sent to the
+    /// client`), and a field the head writer would refuse is refused here: either way,
+    /// nothing changes.
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), InvalidHead> {
+        self.head_open("set")?;
         let others = self
             .fields
             .iter()
@@ -127,12 +135,10 @@ impl<'c> Response<'c> {
     }
 
     /// `res.appendHeader(name, value)`: adds a field even if one of that name exists (a
-    /// second `Set-Cookie`, say). Ignored once the head is fixed; refused as `set_header`
-    /// refuses.
+    /// second `Set-Cookie`, say). Refused as `set_header` refuses (`Cannot append headers
+    /// after they are sent to the client` once the head is fixed).
     pub fn append_header(&mut self, name: &str, value: &str) -> Result<(), InvalidHead> {
-        if self.head.is_some() || self.head_sent {
-            return Ok(());
-        }
+        self.head_open("append")?;
         check_adding(name, value, self.fields.iter()).or_else(|e| self.refuse(e))?;
         self.fields.push((name.to_string(), value.to_string()));
         Ok(())
@@ -181,13 +187,12 @@ impl<'c> Response<'c> {
     /// the same name replaced); if there are none, they go straight into the head and are
     /// not kept (`getHeader` does not see them), which saves copying them.
     ///
-    /// A status outside 100-999, a field the head writer refuses, or framing fields that
-    /// contradict each other are refused, as Node's `writeHead` throws, and the response is
-    /// left as it was.
+    /// A status outside 100-999, a field the head writer refuses, framing fields that
+    /// contradict each other, or a second head (`Cannot write headers after they are sent to
+    /// the client`) are refused, as Node's `writeHead` throws, and the response is left as
+    /// it was.
     pub fn write_head(&mut self, status: u16, fields: &[(&str, &str)]) -> Result<(), InvalidHead> {
-        if self.head.is_some() || self.head_sent {
-            return Ok(());
-        }
+        self.head_open("write")?;
         if self.fields.is_empty() {
             return self
                 .fix_head(status, fields, None)
@@ -710,6 +715,40 @@ mod tests {
              Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nhi"
         );
         read_back(&wire, "GET");
+    }
+
+    #[test]
+    fn a_head_fixed_already_cannot_change_in_node_s_words() {
+        let sent_twice = |r: Result<(), InvalidHead>| {
+            let e = r.expect_err("the head is fixed");
+            assert_eq!(e.code(), Some("ERR_HTTP_HEADERS_SENT"));
+            e.to_string()
+        };
+        // Fixed by write_head, not sent yet; then sent with the first body bytes.
+        for written in [false, true] {
+            let wire = sent(false, |res| {
+                res.write_head(201, &[("Content-Length", "2")]).unwrap();
+                if written {
+                    res.write(b"h").unwrap();
+                }
+                assert_eq!(
+                    sent_twice(res.write_head(500, &[("X", "1")])),
+                    "Cannot write headers after they are sent to the client"
+                );
+                assert_eq!(
+                    sent_twice(res.set_header("X", "1")),
+                    "Cannot set headers after they are sent to the client"
+                );
+                assert_eq!(
+                    sent_twice(res.append_header("X", "1")),
+                    "Cannot append headers after they are sent to the client"
+                );
+                res.end(if written { b"i" } else { b"hi" }).unwrap();
+            });
+            let (head, body) = read_back(&wire, "GET");
+            assert_eq!((head.status, &body[..]), (201, &b"hi"[..]), "{wire:?}");
+            assert!(!wire.contains("X: 1"), "{wire:?}");
+        }
     }
 
     #[test]

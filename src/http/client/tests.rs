@@ -64,6 +64,21 @@ fn addresses_resolved_by_the_caller_are_connected_to_without_a_second_lookup() {
 }
 
 #[test]
+fn a_request_s_head_cannot_change_once_it_has_gone() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut req = request(RequestOptions::new("127.0.0.1", port)).unwrap();
+    req.set_header("X-Before", "1").unwrap();
+    req.write(b"x").unwrap(); // the head goes with the first body bytes
+    let err = req.set_header("X-After", "1").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Cannot set headers after they are sent to the client"
+    );
+    assert_eq!(err.code(), Some("ERR_HTTP_HEADERS_SENT"));
+}
+
+#[test]
 fn errors_read_as_node_s_messages() {
     assert_eq!(ClientError::HangUp.to_string(), "socket hang up");
     assert_eq!(ClientError::Timeout.to_string(), "socket hang up");

@@ -56,6 +56,10 @@ pub enum InvalidHead {
     /// §6.1-6.3). Node writes such a head; our own parser, as Node's, refuses to read it, so it
     /// is not written.
     Framing(ParseError),
+    /// The head is fixed already — by `write_head`, or sent with the first body bytes — so
+    /// it can change no more; with the call that tried (`write`, `set` or `append`, as
+    /// Node words it).
+    HeadersSent(&'static str),
 }
 
 impl InvalidHead {
@@ -68,6 +72,7 @@ impl InvalidHead {
             InvalidHead::Path => Some("ERR_UNESCAPED_CHARACTERS"),
             InvalidHead::ContentLength(_) => Some("ERR_HTTP_INVALID_HEADER_VALUE"),
             InvalidHead::Framing(_) => None,
+            InvalidHead::HeadersSent(_) => Some("ERR_HTTP_HEADERS_SENT"),
         }
     }
 }
@@ -93,6 +98,9 @@ impl fmt::Display for InvalidHead {
                 write!(f, "Invalid value \"{value}\" for header \"Content-Length\"")
             }
             InvalidHead::Framing(e) => write!(f, "{e}"),
+            InvalidHead::HeadersSent(call) => {
+                write!(f, "Cannot {call} headers after they are sent to the client")
+            }
         }
     }
 }
