@@ -2,7 +2,6 @@
 //! `Transfer-Encoding` declare, the rules that decide a request's and a response's framing
 //! from them, which responses have no body at all, and what `Expect` asks for.
 
-use super::head::values_of;
 use super::list::{list_elements, trim_ows};
 use super::{ParseError, RequestHead, ResponseHead, Version};
 
@@ -45,65 +44,105 @@ impl RequestHead {
     /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
     /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
     pub fn framing(&self) -> Result<Framing, ParseError> {
-        match declared_framing(&self.fields)? {
+        match FramingFields::read(pairs(&self.fields)).declared()? {
             Declared::Nothing => Ok(Framing::None),
             Declared::Length(n) => Ok(Framing::Length(n)),
             // RFC 9112 §6.3: in a request, chunked must be the last coding, and once.
-            Declared::Codings(codings) => {
-                let chunked = |c: &str| c.eq_ignore_ascii_case("chunked");
-                let once = codings.iter().filter(|c| chunked(c)).count() == 1;
-                if once && codings.last().is_some_and(|c| chunked(c)) {
-                    Ok(Framing::Chunked)
-                } else {
-                    Err(ParseError::BadTransferEncoding)
-                }
+            Declared::Codings(codings) if codings.chunked_last && codings.chunked == 1 => {
+                Ok(Framing::Chunked)
             }
+            Declared::Codings(_) => Err(ParseError::BadTransferEncoding),
         }
     }
+}
+
+/// A head's fields as the name and value pairs [`FramingFields::read`] reads.
+fn pairs(fields: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+}
+
+/// The framing fields of a message, `Content-Length` and `Transfer-Encoding` (RFC 9112 §6),
+/// read in one pass and kept as read. The one reading of them: the parser decides a
+/// request's or a response's framing from it, and the head writer checks a sender's fields
+/// with it ([`check_framing`](super::check_framing)), so the two cannot disagree on what a
+/// message declares.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct FramingFields<'a> {
+    /// The first `Content-Length` value, as given.
+    pub(super) length: Option<&'a str>,
+    /// Whether `Content-Length` is given more than once.
+    repeated_length: bool,
+    /// Whether `Transfer-Encoding` is given at all (even empty).
+    transfer_encoding: bool,
+    /// The transfer codings, as far as framing cares.
+    codings: Codings,
+}
+
+/// What a `Transfer-Encoding` (all its lines, one list: RFC 9110 §5.6.1) says of `chunked`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Codings {
+    /// How many times `chunked` is listed.
+    pub(super) chunked: usize,
+    /// Whether the last coding is `chunked`.
+    pub(super) chunked_last: bool,
 }
 
 /// What a message's framing fields declare, before the rules for requests and responses part
 /// ways (RFC 9112 §6.3).
-enum Declared<'a> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Declared {
     /// Neither `Transfer-Encoding` nor `Content-Length`.
     Nothing,
     /// One valid `Content-Length`.
     Length(u64),
-    /// `Transfer-Encoding` (and no `Content-Length`): its codings, in order, empty list
-    /// elements left out (RFC 9110 §5.6.1).
-    Codings(Vec<&'a str>),
+    /// `Transfer-Encoding` (and no `Content-Length`).
+    Codings(Codings),
 }
 
-/// Reads `Transfer-Encoding` and `Content-Length` from `fields`. Both at once is a smuggling
-/// attempt; `Content-Length` twice, even with equal values, or not `1*DIGIT`, is refused.
-fn declared_framing(fields: &[(String, String)]) -> Result<Declared<'_>, ParseError> {
-    let has_te = values_of(fields, "transfer-encoding").next().is_some();
-    if has_te {
-        if values_of(fields, "content-length").next().is_some() {
-            return Err(ParseError::ContentLengthWithTransferEncoding);
+impl<'a> FramingFields<'a> {
+    /// Reads the framing fields among `fields` (names compared without regard to case), in
+    /// one pass, without allocating.
+    pub(super) fn read(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut read = FramingFields::default();
+        for (name, value) in fields {
+            if name.eq_ignore_ascii_case("content-length") {
+                read.repeated_length |= read.length.is_some();
+                read.length = read.length.or(Some(value));
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                read.transfer_encoding = true;
+                for coding in list_elements(value) {
+                    read.codings.chunked_last = coding.eq_ignore_ascii_case("chunked");
+                    read.codings.chunked += usize::from(read.codings.chunked_last);
+                }
+            }
         }
-        let codings = values_of(fields, "transfer-encoding")
-            .flat_map(list_elements)
-            .collect();
-        return Ok(Declared::Codings(codings));
+        read
     }
-    Ok(match content_length(fields)? {
-        None => Declared::Nothing,
-        Some(n) => Declared::Length(n),
-    })
-}
 
-/// The one `Content-Length` of `fields`, if any: twice, even with equal values, or not
-/// `1*DIGIT`, is an error (RFC 9110 §8.6; Node's parser refuses both).
-fn content_length(fields: &[(String, String)]) -> Result<Option<u64>, ParseError> {
-    let mut lengths = values_of(fields, "content-length");
-    let Some(first) = lengths.next() else {
-        return Ok(None);
-    };
-    if lengths.next().is_some() {
-        return Err(ParseError::DuplicateContentLength);
+    /// The one `Content-Length`, if any: twice, even with equal values, or not `1*DIGIT`, is
+    /// an error (RFC 9110 §8.6; Node's parser refuses both).
+    pub(super) fn length(&self) -> Result<Option<u64>, ParseError> {
+        if self.repeated_length {
+            return Err(ParseError::DuplicateContentLength);
+        }
+        self.length.map(parse_content_length).transpose()
     }
-    parse_content_length(first).map(Some)
+
+    /// What the fields declare. `Transfer-Encoding` and `Content-Length` at once is a
+    /// smuggling attempt (RFC 9112 §6.3), refused before anything else;
+    /// then [`length`](Self::length)'s rules.
+    pub(super) fn declared(&self) -> Result<Declared, ParseError> {
+        if self.transfer_encoding {
+            if self.length.is_some() {
+                return Err(ParseError::ContentLengthWithTransferEncoding);
+            }
+            return Ok(Declared::Codings(self.codings));
+        }
+        Ok(match self.length()? {
+            None => Declared::Nothing,
+            Some(n) => Declared::Length(n),
+        })
+    }
 }
 
 /// `Content-Length = 1*DIGIT` (RFC 9110 §8.6): no sign, no hex, no list, not empty; leading
@@ -167,20 +206,19 @@ impl ResponseHead {
             // The length frames nothing here, but it still says something (a HEAD's answer
             // gives the GET's length) and a proxy passes it on: a broken or repeated one is
             // refused as on any other response, as Node's parser refuses it.
-            content_length(&self.fields)?;
+            FramingFields::read(pairs(&self.fields)).length()?;
             return Ok(ResponseFraming::None);
         }
         if method == "CONNECT" && self.status / 100 == 2 {
             return Ok(ResponseFraming::None);
         }
-        Ok(match declared_framing(&self.fields)? {
+        Ok(match FramingFields::read(pairs(&self.fields)).declared()? {
             Declared::Nothing => ResponseFraming::UntilClose,
             Declared::Length(n) => ResponseFraming::Length(n),
-            // A response whose last coding is not chunked runs until the close.
-            Declared::Codings(codings) => match codings.last() {
-                Some(c) if c.eq_ignore_ascii_case("chunked") => ResponseFraming::Chunked,
-                _ => ResponseFraming::UntilClose,
-            },
+            // A response whose last coding is chunked is chunked (however many times chunked
+            // is listed before it); any other runs until the close.
+            Declared::Codings(codings) if codings.chunked_last => ResponseFraming::Chunked,
+            Declared::Codings(_) => ResponseFraming::UntilClose,
         })
     }
 }
@@ -336,6 +374,97 @@ mod tests {
             framing(200, "Content-Length: x\r\n", "GET"),
             Err(ParseError::BadContentLength)
         );
+    }
+
+    /// The head writer's check and the parser read framing fields the same way: what the
+    /// writer sends, the parser reads as the writer meant it; what the writer refuses, the
+    /// parser refuses with the same error, except where writing is stricter (a `chunked` that
+    /// is not the last coding, or listed twice, which a response's reader still delimits).
+    #[test]
+    fn the_writer_and_the_parser_agree_on_framing_fields() {
+        use super::super::{check_framing, DeclaredFraming, InvalidHead};
+        const CL: &str = "Content-Length";
+        const TE: &str = "Transfer-Encoding";
+        let table: &[&[(&str, &str)]] = &[
+            &[],
+            &[("X", "1")],
+            &[(CL, "12")],
+            &[("content-length", "0")],
+            &[(CL, " 007\t")],
+            &[(CL, "18446744073709551615")],
+            &[(CL, "18446744073709551616")],
+            &[(CL, "abc")],
+            &[(CL, "")],
+            &[(CL, "-1")],
+            &[(CL, "1,1")],
+            &[(CL, "1"), (CL, "1")],
+            &[(CL, "abc"), (CL, "1")],
+            &[(CL, "1"), (CL, "abc")],
+            &[(CL, "1"), (TE, "chunked")],
+            &[(TE, "gzip"), (CL, "1")],
+            &[(CL, "abc"), (TE, "chunked")],
+            &[(TE, "chunked, chunked"), (CL, "1")],
+            &[(CL, "1"), (CL, "1"), (TE, "chunked")],
+            &[(TE, "chunked")],
+            &[(TE, "CHUNKED")],
+            &[(TE, "gzip, chunked")],
+            &[(TE, "gzip"), ("transfer-encoding", "chunked")],
+            &[(TE, "gzip")],
+            &[(TE, "xchunked")],
+            &[(TE, "")],
+            &[(TE, " , ")],
+            &[(TE, "chunked, gzip")],
+            &[(TE, "chunked, chunked")],
+            &[(TE, "chunked"), (TE, "chunked")],
+            &[(TE, "chunked"), (TE, "gzip")],
+        ];
+        for &fields in table {
+            let lines: String = fields
+                .iter()
+                .map(|(n, v)| format!("{n}: {v}\r\n"))
+                .collect();
+            let request = parse(&req(&lines)).unwrap().framing();
+            let head = format!("HTTP/1.1 200 OK\r\n{lines}\r\n");
+            let reply = response(head.as_bytes()).unwrap().framing("GET");
+            match check_framing(fields.iter().copied()) {
+                Ok(DeclaredFraming {
+                    length,
+                    chunked,
+                    transfer_encoding,
+                }) => {
+                    let (expected_request, expected_reply) = match (length, transfer_encoding) {
+                        (Some(n), _) => (Ok(Framing::Length(n)), ResponseFraming::Length(n)),
+                        (None, false) => (Ok(Framing::None), ResponseFraming::UntilClose),
+                        (None, true) if chunked => (Ok(Framing::Chunked), ResponseFraming::Chunked),
+                        // Sendable in a response (it runs until the close), never in a request.
+                        (None, true) => (
+                            Err(ParseError::BadTransferEncoding),
+                            ResponseFraming::UntilClose,
+                        ),
+                    };
+                    assert_eq!(request, expected_request, "{fields:?}");
+                    assert_eq!(reply, Ok(expected_reply), "{fields:?}");
+                }
+                Err(InvalidHead::ContentLength(value)) => {
+                    assert_eq!(request, Err(ParseError::BadContentLength), "{fields:?}");
+                    assert_eq!(reply, Err(ParseError::BadContentLength), "{fields:?}");
+                    assert!(fields.contains(&(CL, value.as_str())), "{fields:?}");
+                }
+                Err(InvalidHead::Framing(ParseError::BadTransferEncoding)) => {
+                    // Writing is stricter than reading a response, never than reading a request.
+                    assert_eq!(request, Err(ParseError::BadTransferEncoding), "{fields:?}");
+                    assert!(
+                        matches!(reply, Ok(_) | Err(ParseError::BadTransferEncoding)),
+                        "{fields:?}"
+                    );
+                }
+                Err(InvalidHead::Framing(error)) => {
+                    assert_eq!(request, Err(error), "{fields:?}");
+                    assert_eq!(reply, Err(error), "{fields:?}");
+                }
+                Err(other) => panic!("{fields:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]

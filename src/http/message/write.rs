@@ -24,9 +24,8 @@
 //! `Content-Length` that is not `1*DIGIT`, two of them, one beside `Transfer-Encoding`, or a
 //! `chunked` coding that is not the last or comes twice.
 
-use super::framing::parse_content_length;
+use super::framing::{Declared, FramingFields};
 use super::head::{is_field_byte, is_tchar};
-use super::list::list_elements;
 use super::ParseError;
 use std::fmt;
 use std::io;
@@ -316,7 +315,9 @@ pub struct DeclaredFraming {
 /// a Transfer-Encoding header field"); `chunked`, if given, must be the last coding, and
 /// given once (§6.1). Our parser refuses each of these as a smuggling attempt (as Node's
 /// does); a sender that wrote them, or ignored a bad length and framed the body itself next to
-/// it, would write a head its peer must refuse.
+/// it, would write a head its peer must refuse. The fields are read by the parser's own
+/// reading of them, so a head this check lets through is one the parser reads as meant; where
+/// several rules are broken at once, the error is the one the parser would give.
 ///
 /// ```
 /// use netnotes::http::message::{check_framing, InvalidHead};
@@ -326,33 +327,30 @@ pub struct DeclaredFraming {
 pub fn check_framing<'a>(
     fields: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<DeclaredFraming, InvalidHead> {
-    let mut declared = DeclaredFraming::default();
-    let mut chunked_codings = 0;
-    for (name, value) in fields {
-        if name.eq_ignore_ascii_case("content-length") {
-            if declared.length.is_some() {
-                return Err(InvalidHead::Framing(ParseError::DuplicateContentLength));
-            }
-            let length = parse_content_length(value)
-                .map_err(|_| InvalidHead::ContentLength(value.to_string()))?;
-            declared.length = Some(length);
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            declared.transfer_encoding = true;
-            for coding in list_elements(value) {
-                declared.chunked = coding.eq_ignore_ascii_case("chunked");
-                chunked_codings += usize::from(declared.chunked);
-            }
+    let read = FramingFields::read(fields);
+    let refused = |error| match (error, read.length) {
+        (ParseError::BadContentLength, Some(value)) => InvalidHead::ContentLength(value.into()),
+        (error, _) => InvalidHead::Framing(error),
+    };
+    Ok(match read.declared().map_err(refused)? {
+        Declared::Nothing => DeclaredFraming::default(),
+        Declared::Length(n) => DeclaredFraming {
+            length: Some(n),
+            ..DeclaredFraming::default()
+        },
+        // Stricter than reading: a recipient of a response reads `chunked, chunked` or
+        // `chunked, gzip` (as chunked, or until the close), but a sender MUST NOT apply chunked
+        // more than once, and a chunked body that is then coded again cannot be delimited by
+        // its last chunk (RFC 9112 §6.1).
+        Declared::Codings(codings) if codings.chunked > usize::from(codings.chunked_last) => {
+            return Err(InvalidHead::Framing(ParseError::BadTransferEncoding));
         }
-    }
-    if chunked_codings > usize::from(declared.chunked) {
-        return Err(InvalidHead::Framing(ParseError::BadTransferEncoding));
-    }
-    if declared.transfer_encoding && declared.length.is_some() {
-        return Err(InvalidHead::Framing(
-            ParseError::ContentLengthWithTransferEncoding,
-        ));
-    }
-    Ok(declared)
+        Declared::Codings(codings) => DeclaredFraming {
+            length: None,
+            chunked: codings.chunked_last,
+            transfer_encoding: true,
+        },
+    })
 }
 
 /// A number in decimal, on the stack: written without the formatting machinery (`format!`
