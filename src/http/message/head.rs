@@ -192,12 +192,20 @@ pub enum HeadScan {
 /// assert_eq!(find_head(&buf[..10], 0, 16384), Ok(HeadScan::Incomplete { resume: 10 }));
 /// ```
 pub fn find_head(buf: &[u8], from: usize, max_bytes: usize) -> Result<HeadScan, ParseError> {
-    let mut start = 0;
-    while buf[start..].starts_with(b"\r\n") {
-        start += 2;
-    }
+    let start = empty_lines(buf);
     check_method_prefix(&buf[start..])?;
     scan_to_empty_line(buf, start, from, max_bytes)
+}
+
+/// How many bytes of empty lines (CRLFs) `buf` starts with: RFC 9112 §2.2 lets a recipient
+/// skip them before a start line. [`find_head`], [`find_response_head`] and [`HeadFinder`]
+/// all skip by this one rule.
+fn empty_lines(buf: &[u8]) -> usize {
+    let mut n = 0;
+    while buf[n..].starts_with(b"\r\n") {
+        n += 2;
+    }
+    n
 }
 
 /// The part of [`find_head`] and [`find_response_head`] that does not care about the start
@@ -473,10 +481,7 @@ pub fn find_response_head(
     from: usize,
     max_bytes: usize,
 ) -> Result<HeadScan, ParseError> {
-    let mut start = 0;
-    while buf[start..].starts_with(b"\r\n") {
-        start += 2;
-    }
+    let start = empty_lines(buf);
     let line = &buf[start..];
     let seen = line.len().min(5);
     if line != b"\r" && line[..seen] != b"HTTP/"[..seen] {
@@ -542,10 +547,7 @@ impl HeadFinder {
     /// Looks at `buf`, the bytes not used yet, which hold what the last call was shown (less
     /// the empty lines it reported) and maybe more.
     pub fn find(&mut self, buf: &[u8]) -> Result<Found, ParseError> {
-        let mut blank = 0;
-        while buf[blank..].starts_with(b"\r\n") {
-            blank += 2;
-        }
+        let blank = empty_lines(buf);
         if blank > 0 {
             self.skipped += blank;
             if self.skipped > self.max_bytes {
