@@ -80,10 +80,18 @@ const JOIN_LIMIT: usize = 256;
 /// The most [`Socket::shutdown_and_drain`] reads and drops before it closes anyway.
 pub const LINGER_BYTES: usize = 1024 * 1024;
 
-/// The first read of each wait goes into a buffer this big on the thread's stack, so that a
-/// connection waiting for data holds no heap buffer (see [`Socket::read_into`]). 1 KiB: a
-/// request head or a small message fits, and the stack pages a thread touches stay two.
+/// The first read of each wait goes into a buffer this big that belongs to the thread, not
+/// to the connection, so that a connection waiting for data holds no heap buffer (see
+/// [`Socket::read_into`]). 1 KiB: a request head or a small message fits.
 const FIRST_READ: usize = 1024;
+
+thread_local! {
+    /// The thread's [`FIRST_READ`] buffer. It lives beside the thread's stack (a thread's
+    /// own statics are laid out with its stack) and costs what 1 KiB of stack would, but it is
+    /// zeroed once, when the thread starts: a buffer on the stack would be zeroed for every
+    /// wait, since safe Rust reads only into memory already written.
+    static FIRST: RefCell<[u8; FIRST_READ]> = const { RefCell::new([0; FIRST_READ]) };
+}
 
 /// One event of a TCP socket, named as Node names it.
 #[derive(Debug)]
@@ -414,11 +422,11 @@ impl Socket {
     /// holds the same `&Socket` to write. Don't mix it with `next_event` on one socket.
     ///
     /// A blocking read needs its buffer while it waits, and 64 KiB for each idle connection
-    /// would be most of what a connection costs. So the wait is a read into a small buffer on
-    /// the stack — our `epoll_wait`: it returns once bytes or FIN are there — and only then
-    /// does `buf` grow, by just what came. A request head, a ping, a small frame: one system
-    /// call. Only when those 1 KiB fill up is more likely waiting: it is taken at once, with
-    /// one non-blocking read of up to 63 KiB more, so that one call still returns all that
+    /// would be most of what a connection costs. So the wait is a read into a small buffer of
+    /// the thread's own ([`FIRST_READ`]) — our `epoll_wait`: it returns once bytes or FIN are
+    /// there — and only then does `buf` grow, by just what came. A request head, a ping, a
+    /// small frame: one system call. Only when those 1 KiB fill up is more likely waiting: it
+    /// is taken at once, with one non-blocking read of up to 63 KiB more, so that one call still returns all that
     /// has arrived, up to 64 KiB, as libuv's read does.
     pub fn read_into(&self, buf: &mut Vec<u8>, wait: Option<Duration>) -> io::Result<usize> {
         self.read_at_most(buf, READ_SIZE, wait)
@@ -436,14 +444,16 @@ impl Socket {
     ) -> io::Result<usize> {
         self.set_read_wait(wait)?;
         let start = buf.len();
-        let mut first = [0u8; FIRST_READ];
-        let first = &mut first[..max.clamp(1, FIRST_READ)];
-        let n = (&*self.stream).read(first)?;
-        if buf.capacity() == 0 {
-            *buf = first[..n].to_vec(); // one allocation of just what came, nothing to grow
-        } else {
-            buf.extend_from_slice(&first[..n]);
-        }
+        let n = FIRST.with_borrow_mut(|first| {
+            let first = &mut first[..max.clamp(1, FIRST_READ)];
+            let n = (&*self.stream).read(first)?;
+            if buf.capacity() == 0 {
+                *buf = first[..n].to_vec(); // one allocation of just what came, nothing to grow
+            } else {
+                buf.extend_from_slice(&first[..n]);
+            }
+            io::Result::Ok(n)
+        })?;
         let total = if n < FIRST_READ || max <= n {
             n // all that was there (0: the peer's FIN), or all that was wanted
         } else {
