@@ -664,7 +664,7 @@ impl Handler for Tunnel {
     fn connect(&self, head: RequestHead, socket: Socket, rest: Vec<u8>) {
         let answer = format!(
             "HTTP/1.1 200 Connection Established\r\n\r\n{} ",
-            head.target
+            head.target()
         );
         reply_and_echo(socket, answer.as_bytes(), rest);
     }

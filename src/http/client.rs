@@ -62,8 +62,9 @@
 use super::agent::{AcquireError, Agent, Connection, Lease};
 use super::message::{
     check_field_line, check_framing, headers_object, parse_response_head, push_chunk, raw_headers,
-    request_head, BodyDecoder, DeclaredFraming, HeadFinder, HeadWriter, HeaderValue, InvalidHead,
-    ParseError, ResponseFraming, ResponseHead, LAST_CHUNK, MAX_HEADERS, MAX_HEADER_BYTES,
+    request_head, BodyDecoder, DeclaredFraming, Fields, HeadFinder, HeadWriter, HeaderValue,
+    InvalidHead, ParseError, ResponseFraming, ResponseHead, LAST_CHUNK, MAX_HEADERS,
+    MAX_HEADER_BYTES,
 };
 use super::reader::{self, HeadError};
 use crate::error::NodeError;
@@ -752,7 +753,7 @@ impl IncomingMessage {
     }
 
     /// `res.trailers`: the fields after a chunked body, once it has been read.
-    pub fn trailers(&self) -> &[(String, String)] {
+    pub fn trailers(&self) -> &Fields {
         self.body.trailers()
     }
 

@@ -26,7 +26,7 @@
 //! `ws::dissect::pair` does); plain [`pair`] shows the bytes after a `101` as bytes only.
 
 use super::message::{
-    parse_request_head, parse_response_head, BodyDecoder, Found, HeadFinder, ParseError,
+    parse_request_head, parse_response_head, BodyDecoder, Fields, Found, HeadFinder, ParseError,
     RequestHead, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES,
 };
 use crate::wire::{Dissector, Side};
@@ -206,7 +206,7 @@ impl Messages {
         lines.push(format!(
             "request line: method {}, target {}, version HTTP/{}",
             head.method,
-            head.target,
+            head.target(),
             head.version.as_str()
         ));
         field_lines(&head.fields, lines);
@@ -289,7 +289,7 @@ impl Messages {
     }
 }
 
-fn field_lines(fields: &[(String, String)], lines: &mut Vec<String>) {
+fn field_lines(fields: &Fields, lines: &mut Vec<String>) {
     for (name, value) in fields {
         lines.push(format!("field: name {name}, value {value}"));
     }

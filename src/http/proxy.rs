@@ -56,7 +56,7 @@
 use super::agent::Agent;
 use super::client::{request, ClientError, ClientRequestEvent, RequestOptions};
 use super::message::{
-    list_elements, reason_phrase, response_head, Decimal, Framing, HeadWriter, RequestHead,
+    list_elements, reason_phrase, response_head, Decimal, Fields, Framing, HeadWriter, RequestHead,
 };
 use super::request::Request;
 use super::response::Response;
@@ -105,13 +105,13 @@ pub fn is_hop_by_hop(name: &str) -> bool {
 /// field named in `Connection`.
 ///
 /// ```
+/// use netnotes::http::message::Fields;
 /// use netnotes::http::proxy::end_to_end;
-/// let fields: Vec<(String, String)> = [("Connection", "X-Hop, close"), ("X-Hop", "1"),
-///     ("Proxy-Connection", "keep-alive"), ("Accept", "*/*")]
-///     .iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+/// let fields = Fields::from_pairs([("Connection", "X-Hop, close"), ("X-Hop", "1"),
+///     ("Proxy-Connection", "keep-alive"), ("Accept", "*/*")]);
 /// assert_eq!(end_to_end(&fields), [("Accept".to_string(), "*/*".to_string())]);
 /// ```
-pub fn end_to_end(fields: &[(String, String)]) -> Vec<(String, String)> {
+pub fn end_to_end(fields: &Fields) -> Vec<(String, String)> {
     let named: Vec<String> = fields
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
@@ -121,7 +121,7 @@ pub fn end_to_end(fields: &[(String, String)]) -> Vec<(String, String)> {
     fields
         .iter()
         .filter(|(n, _)| !is_hop_by_hop(n) && !named.contains(&n.to_ascii_lowercase()))
-        .cloned()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect()
 }
 
@@ -242,7 +242,7 @@ impl Proxy {
     /// when nothing has been relayed yet.
     fn forward(&self, req: &mut Request<'_>, res: &mut Response<'_>) -> Result<(), (u16, String)> {
         let head = req.head().clone();
-        let Some((host, port, path)) = absolute_target(&head.target) else {
+        let Some((host, port, path)) = absolute_target(head.target()) else {
             return Err((400, "not an absolute-form http:// target".into()));
         };
         // A request that already passed through us would loop: 508 Loop Detected (RFC 5842
@@ -312,7 +312,7 @@ impl Proxy {
         self.trace.emit(
             "upstream",
             None,
-            format_args!("{} {} {}", head.method, head.target, answer.status_code()),
+            format_args!("{} {} {}", head.method, head.target(), answer.status_code()),
         );
         // Decoded here, framed again by `res` for this client: Content-Length if the
         // upstream gave one, else chunked (HTTP/1.1) or until the close (HTTP/1.0).
@@ -328,7 +328,7 @@ impl Proxy {
                     // Too late for a 502: the head has gone. The body stops short, without
                     // a last chunk, so the client sees it cut, as the upstream cut it.
                     self.trace
-                        .emit("upstream", None, format_args!("{} {e}", head.target));
+                        .emit("upstream", None, format_args!("{} {e}", head.target()));
                     res.destroy();
                     return Ok(());
                 }
@@ -376,7 +376,7 @@ impl Handler for Proxy {
                 let _ = socket.write_all(&head, Some(SEND_TIMEOUT));
             }
         };
-        let Some((host, port)) = connect_target(&head.target) else {
+        let Some((host, port)) = connect_target(head.target()) else {
             return answer(&socket, 400, "not a host:port target");
         };
         let remotes = match self.resolve_elsewhere(&host, port) {
@@ -564,7 +564,7 @@ mod tests {
 
     #[test]
     fn hop_by_hop_fields_go_and_the_ones_connection_names_too() {
-        let all = fields(&[
+        let all = Fields::from_pairs([
             ("Host", "a"),
             ("Connection", "keep-alive, X-Secret"),
             ("Keep-Alive", "timeout=5"),
@@ -619,12 +619,12 @@ mod tests {
 
     #[test]
     fn upstream_fields_replace_host_and_add_via() {
-        let head = RequestHead {
-            method: "GET",
-            target: "http://h:1/".into(),
-            version: super::super::message::Version::Http10,
-            fields: fields(&[("Host", "wrong"), ("Proxy-Connection", "x"), ("A", "1")]),
-        };
+        let head = RequestHead::new(
+            "GET",
+            "http://h:1/",
+            super::super::message::Version::Http10,
+            Fields::from_pairs([("Host", "wrong"), ("Proxy-Connection", "x"), ("A", "1")]),
+        );
         assert_eq!(
             upstream_fields(&head, "h:1"),
             fields(&[("Host", "h:1"), ("A", "1"), ("Via", "1.0 netnotes")])

@@ -80,7 +80,7 @@ mod tests {
     }
 
     fn parse(head: &[u8]) -> Result<String, ParseError> {
-        parse_request_head(head, MAX_HEADERS).map(|h| h.target)
+        parse_request_head(head, MAX_HEADERS).map(|h| h.target().to_string())
     }
 
     #[test]

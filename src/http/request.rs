@@ -17,7 +17,7 @@
 //! answers (if it still can) and closes the connection.
 
 use super::message::{
-    headers_object, raw_headers, BodyDecoder, Framing, HeaderValue, ParseError, RequestHead,
+    headers_object, raw_headers, BodyDecoder, Fields, Framing, HeaderValue, ParseError, RequestHead,
 };
 use crate::tcp::{Inbox, Socket};
 use crate::timeout::is_timeout;
@@ -78,7 +78,7 @@ impl<'c> Request<'c> {
 
     /// `req.url`: the request-target as sent.
     pub fn url(&self) -> &str {
-        &self.head.target
+        self.head.target()
     }
 
     /// `req.httpVersion`: `"1.0"` or `"1.1"`.
@@ -102,7 +102,7 @@ impl<'c> Request<'c> {
     }
 
     /// `req.trailers`: fields sent after a chunked body, once it has been read to the end.
-    pub fn trailers(&self) -> &[(String, String)] {
+    pub fn trailers(&self) -> &Fields {
         self.body.trailers()
     }
 

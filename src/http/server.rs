@@ -348,7 +348,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         // 4. The events that take the connection away from HTTP.
         if head.method == "CONNECT" {
             if shared.handler.wants_connect(&head) {
-                trace.emit("connect", Some(peer), format_args!("{}", head.target));
+                trace.emit("connect", Some(peer), format_args!("{}", head.target()));
                 let rest = inbox.take();
                 return shared.handler.connect(head, socket, rest);
             }

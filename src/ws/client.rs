@@ -22,7 +22,7 @@ use super::handshake::{accept_key, new_client_key};
 use crate::addr::{self, AuthorityError};
 use crate::error::NodeError;
 use crate::http::message::{
-    has_token, parse_response_head, HeadFinder, HeadWriter, InvalidHead, MAX_HEADERS,
+    has_token, parse_response_head, Fields, HeadFinder, HeadWriter, InvalidHead, MAX_HEADERS,
     MAX_HEADER_BYTES,
 };
 use crate::http::reader::{self, HeadError};
@@ -163,10 +163,7 @@ fn upgrade_request(url: &Url, key: &str, protocols: &[&str]) -> Result<Vec<u8>, 
 
 /// Reads the server's answer head (with the head reader and parser the HTTP client uses),
 /// all of it within [`HANDSHAKE_TIMEOUT`]: its status and fields.
-fn read_answer(
-    socket: &Socket,
-    inbox: &mut Inbox,
-) -> Result<(u16, Vec<(String, String)>), ClientError> {
+fn read_answer(socket: &Socket, inbox: &mut Inbox) -> Result<(u16, Fields), ClientError> {
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
     let read = |buf: &mut Vec<u8>, wait| socket.read_into(buf, Some(wait));
     let finder = HeadFinder::response(MAX_HEADER_BYTES);
@@ -183,16 +180,11 @@ fn read_answer(
 /// failure MUST _Fail the WebSocket Connection_.
 fn check_answer(
     status: u16,
-    fields: &[(String, String)],
+    fields: &Fields,
     key: &str,
     offered: &[&str],
 ) -> Result<Option<String>, ClientError> {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
+    let field = |name: &str| fields.value(name);
     let fail = |why: &str| Err(ClientError::Handshake(why.to_string()));
     // 1: anything but 101 is answered per HTTP; a client that only wants the upgrade stops.
     if status != 101 {
@@ -261,22 +253,21 @@ mod tests {
         }
     }
 
-    fn answer(extra: &[(&str, &str)]) -> Vec<(String, String)> {
-        let key = "dGhlIHNhbXBsZSBub25jZQ==";
-        let mut fields = vec![
-            ("Upgrade".to_string(), "websocket".to_string()),
-            ("Connection".to_string(), "Upgrade".to_string()),
-            ("Sec-WebSocket-Accept".to_string(), accept_key(key)),
+    fn answer(extra: &[(&str, &str)]) -> Fields {
+        let accept = accept_key("dGhlIHNhbXBsZSBub25jZQ==");
+        let fields = [
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", accept.as_str()),
         ];
-        fields.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
-        fields
+        Fields::from_pairs(fields.into_iter().chain(extra.iter().copied()))
     }
 
     #[test]
     fn the_answer_is_checked() {
         let key = "dGhlIHNhbXBsZSBub25jZQ==";
         assert_eq!(check_answer(101, &answer(&[]), key, &[]), Ok(None));
-        let err = |status, fields: &[(String, String)], offered: &[&str]| {
+        let err = |status, fields: &Fields, offered: &[&str]| {
             check_answer(status, fields, key, offered)
                 .unwrap_err()
                 .to_string()
@@ -285,8 +276,11 @@ mod tests {
             err(426, &answer(&[]), &[]),
             "Unexpected server response: 426"
         );
-        let mut wrong = answer(&[]);
-        wrong[2].1 = "x".into();
+        let wrong = Fields::from_pairs([
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", "x"),
+        ]);
         assert_eq!(err(101, &wrong, &[]), "Invalid Sec-WebSocket-Accept header");
         assert_eq!(
             err(101, &answer(&[("Sec-WebSocket-Protocol", "chat")]), &[]),

@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use super::head::{head_lines, parse_fields};
+use super::fields::{parse_field_section, Fields, NO_FIELDS};
 use super::{ParseError, ResponseFraming, MAX_HEADERS, MAX_HEADER_BYTES};
 
 /// Takes one body off the wire, as its framing says (RFC 9112 §6.3), without copying it:
@@ -91,10 +91,10 @@ impl BodyDecoder {
     }
 
     /// The trailer fields of a chunked body, once it is done (none for other bodies).
-    pub fn trailers(&self) -> &[(String, String)] {
+    pub fn trailers(&self) -> &Fields {
         match self {
             BodyDecoder::Chunked(chunked) => chunked.trailers(),
-            _ => &[],
+            _ => &NO_FIELDS,
         }
     }
 }
@@ -133,7 +133,7 @@ pub struct ChunkedDecoder {
     size_line: Option<u64>,
     max_trailer_bytes: usize,
     trailer: Vec<u8>,
-    trailers: Vec<(String, String)>,
+    trailers: Fields,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,7 +170,7 @@ impl ChunkedDecoder {
             size_line: None,
             max_trailer_bytes,
             trailer: Vec::new(),
-            trailers: Vec::new(),
+            trailers: Fields::new(),
         }
     }
 
@@ -186,7 +186,7 @@ impl ChunkedDecoder {
     }
 
     /// The trailer fields, once [`is_done`](Self::is_done).
-    pub fn trailers(&self) -> &[(String, String)] {
+    pub fn trailers(&self) -> &Fields {
         &self.trailers
     }
 
@@ -298,7 +298,7 @@ impl ChunkedDecoder {
     fn finish_trailers(&mut self) -> Result<(), ParseError> {
         let section = std::mem::take(&mut self.trailer);
         // The section is field lines and an empty line, like a head without its start line.
-        self.trailers = parse_fields(head_lines(&section), MAX_HEADERS)?;
+        self.trailers = parse_field_section(&section, MAX_HEADERS)?;
         self.state = ChunkState::Done;
         Ok(())
     }
@@ -344,7 +344,7 @@ mod tests {
         while !decoder.is_done() {
             at += decoder.decode(&wire[at..], usize::MAX).unwrap().0;
         }
-        assert_eq!(decoder.trailers(), [("X-T".to_string(), "1".to_string())]);
+        assert_eq!(*decoder.trailers(), Fields::from_pairs([("X-T", "1")]));
     }
 
     #[test]
@@ -452,6 +452,6 @@ mod tests {
         assert_eq!(bad.decode(b"x\r\n", 9), Err(ParseError::BadChunkSize));
         let mut chunked = BodyDecoder::new(Framing::Chunked.into());
         chunked.decode(b"0\r\nX-T: 1\r\n\r\n", 9).unwrap();
-        assert_eq!(chunked.trailers(), [("X-T".to_string(), "1".to_string())]);
+        assert_eq!(*chunked.trailers(), Fields::from_pairs([("X-T", "1")]));
     }
 }

@@ -44,7 +44,7 @@ impl RequestHead {
     /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
     /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
     pub fn framing(&self) -> Result<Framing, ParseError> {
-        match FramingFields::read(pairs(&self.fields)).declared()? {
+        match FramingFields::read(self.fields.iter()).declared()? {
             Declared::Nothing => Ok(Framing::None),
             Declared::Length(n) => Ok(Framing::Length(n)),
             // RFC 9112 §6.3: in a request, chunked must be the last coding, and once.
@@ -54,11 +54,6 @@ impl RequestHead {
             Declared::Codings(_) => Err(ParseError::BadTransferEncoding),
         }
     }
-}
-
-/// A head's fields as the name and value pairs [`FramingFields::read`] reads.
-fn pairs(fields: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
-    fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
 }
 
 /// The framing fields of a message, `Content-Length` and `Transfer-Encoding` (RFC 9112 §6),
@@ -206,13 +201,13 @@ impl ResponseHead {
             // The length frames nothing here, but it still says something (a HEAD's answer
             // gives the GET's length) and a proxy passes it on: a broken or repeated one is
             // refused as on any other response, as Node's parser refuses it.
-            FramingFields::read(pairs(&self.fields)).length()?;
+            FramingFields::read(self.fields.iter()).length()?;
             return Ok(ResponseFraming::None);
         }
         if method == "CONNECT" && self.status / 100 == 2 {
             return Ok(ResponseFraming::None);
         }
-        Ok(match FramingFields::read(pairs(&self.fields)).declared()? {
+        Ok(match FramingFields::read(self.fields.iter()).declared()? {
             Declared::Nothing => ResponseFraming::UntilClose,
             Declared::Length(n) => ResponseFraming::Length(n),
             // A response whose last coding is chunked is chunked (however many times chunked

@@ -1,7 +1,7 @@
 //! HTTP报文, the head: where it ends, the request line and the status line (RFC 9112 §3, §4),
 //! the field lines (§5), and the heads they make, [`RequestHead`] and [`ResponseHead`].
 
-use super::list::{has_token, trim_ows_bytes};
+use super::fields::{head_text, latin1, parse_fields, to_u32, Fields, Lines, Span};
 use super::ParseError;
 
 /// The largest head accepted, request line through the empty line: 16 KiB, the default of
@@ -75,73 +75,64 @@ impl Version {
 pub struct RequestHead {
     /// The method, as sent (`GET`): always one of [`METHODS`], so no copy of it is made.
     pub method: &'static str,
-    /// The request-target, as sent (`/path?query`, `http://host/path`, `host:443`, `*`).
-    pub target: String,
     /// The version.
     pub version: Version,
     /// The fields: names as sent, values with surrounding whitespace removed and bytes above
     /// 0x7F read as Latin-1 (as Node shows them).
-    pub fields: Vec<(String, String)>,
-}
-
-/// Every value of the field `name` (case-insensitive) in `fields`, in order.
-pub(super) fn values_of<'a>(
-    fields: &'a [(String, String)],
-    name: &'a str,
-) -> impl Iterator<Item = &'a str> + 'a {
-    fields
-        .iter()
-        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-/// The first value of the field `name` (case-insensitive) in `fields`.
-fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-/// Whether a comma-separated field (`Connection`, `Upgrade`) in `fields` holds `token`, in
-/// any case, on any of its lines ([`has_token`]).
-fn has_token_in(fields: &[(String, String)], name: &str, token: &str) -> bool {
-    values_of(fields, name).any(|value| has_token(value, token))
+    pub fields: Fields,
+    /// Where the request-target is in the fields' text ([`RequestHead::target`]).
+    target: Span,
 }
 
 /// Whether a connection stays open after a message with these fields (RFC 9112 §9.3), the
 /// same rule for requests and responses: `close` in `Connection` ends it; otherwise HTTP/1.1
 /// keeps it and HTTP/1.0 keeps it only if `Connection` holds `keep-alive`.
-fn keeps_alive(version: Version, fields: &[(String, String)]) -> bool {
-    if has_token_in(fields, "connection", "close") {
+fn keeps_alive(version: Version, fields: &Fields) -> bool {
+    if fields.has_token("connection", "close") {
         return false;
     }
     match version {
         Version::Http11 => true,
-        Version::Http10 => has_token_in(fields, "connection", "keep-alive"),
+        Version::Http10 => fields.has_token("connection", "keep-alive"),
     }
 }
 
 impl RequestHead {
+    /// A head a program builds itself (a parsed one comes from [`parse_request_head`]).
+    pub fn new(method: &'static str, target: &str, version: Version, mut fields: Fields) -> Self {
+        let target = fields.push_text(target);
+        RequestHead {
+            method,
+            version,
+            fields,
+            target,
+        }
+    }
+
+    /// The request-target, as sent (`/path?query`, `http://host/path`, `host:443`, `*`).
+    pub fn target(&self) -> &str {
+        self.fields.at(self.target)
+    }
+
     /// Every value of the field `name` (case-insensitive), in order.
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        values_of(&self.fields, name)
+        self.fields.values(name)
     }
 
     /// The first value of the field `name` (case-insensitive).
     pub fn value(&self, name: &str) -> Option<&str> {
-        value_of(&self.fields, name)
+        self.fields.value(name)
     }
 
     /// Whether a comma-separated field (`Connection`, `Upgrade`) holds `token`, in any case.
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        has_token_in(&self.fields, name, token)
+        self.fields.has_token(name, token)
     }
 
     /// The path the request names, without the query: `/a` for `/a?b`, and for an
     /// absolute-form target (`http://host/a?b`) its path, `/` if it has none.
     pub fn path(&self) -> &str {
-        let mut target = self.target.as_str();
+        let mut target = self.target();
         // Only the absolute form has a scheme to skip; the origin form (nearly every request)
         // starts with its path, and is not searched for one.
         if !target.starts_with('/') {
@@ -314,17 +305,18 @@ pub fn is_field_byte(b: u8) -> bool {
 /// use netnotes::http::message::{parse_request_head, Version};
 /// let head = parse_request_head(b"GET /a?b HTTP/1.1\r\nHost: x\r\nX-Y:  z \r\n\r\n", 2000).unwrap();
 /// assert_eq!((head.method, head.path(), head.version), ("GET", "/a", Version::Http11));
-/// assert_eq!(head.fields, [("Host".to_string(), "x".to_string()), ("X-Y".to_string(), "z".to_string())]);
+/// assert_eq!(head.fields.iter().collect::<Vec<_>>(), [("Host", "x"), ("X-Y", "z")]);
 /// ```
 pub fn parse_request_head(head: &[u8], max_fields: usize) -> Result<RequestHead, ParseError> {
-    let mut lines = head_lines(head);
-    let (method, target, version) = parse_request_line(lines.next().unwrap_or(b""))?;
-    let fields = parse_fields(lines, max_fields)?;
+    let text = head_text(head)?;
+    let mut lines = Lines::of(&text);
+    let (method, target, version) = parse_request_line(&text, lines.next().unwrap_or((0, 0)))?;
+    let spans = parse_fields(&text, lines, max_fields)?;
     let head = RequestHead {
         method,
-        target,
         version,
-        fields,
+        fields: Fields::parsed(text, spans),
+        target,
     };
     if head.version == Version::Http11 && head.value("host").is_none() {
         return Err(ParseError::MissingHost);
@@ -332,35 +324,14 @@ pub fn parse_request_head(head: &[u8], max_fields: usize) -> Result<RequestHead,
     Ok(head)
 }
 
-/// The lines of a complete head, each without its CRLF, the final empty line left out.
-/// (`find_head` and `find_response_head` guarantee that every line ends in CRLF and that the
-/// last one is empty: drop that line, then each piece split at LF ends in the CR of its CRLF.)
-pub(super) fn head_lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
-    head.strip_suffix(b"\r\n")
-        .unwrap_or(head)
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-}
-
-/// The field lines of a head, parsed; more than `max_fields` is `TooManyFields`.
-pub(super) fn parse_fields<'a>(
-    lines: impl Iterator<Item = &'a [u8]>,
-    max_fields: usize,
-) -> Result<Vec<(String, String)>, ParseError> {
-    let mut fields = Vec::new();
-    for line in lines {
-        if fields.len() == max_fields {
-            return Err(ParseError::TooManyFields);
-        }
-        fields.push(parse_field_line(line)?);
-    }
-    Ok(fields)
-}
-
-/// `request-line = method SP request-target SP HTTP-version` (RFC 9112 §3). Runs of spaces
-/// between the parts are accepted, as Node does; leading or trailing space and HTAB are not.
-fn parse_request_line(line: &[u8]) -> Result<(&'static str, String, Version), ParseError> {
+/// `request-line = method SP request-target SP HTTP-version` (RFC 9112 §3), the line at
+/// `span` of `text`. Runs of spaces between the parts are accepted, as Node does; leading or
+/// trailing space and HTAB are not.
+fn parse_request_line(
+    text: &str,
+    (start, end): Span,
+) -> Result<(&'static str, Span, Version), ParseError> {
+    let line = &text.as_bytes()[start as usize..end as usize];
     if line.first() == Some(&b' ') || line.last() == Some(&b' ') {
         return Err(ParseError::BadRequestLine);
     }
@@ -389,39 +360,17 @@ fn parse_request_line(line: &[u8]) -> Result<(&'static str, String, Version), Pa
         b"HTTP/1.0" => Version::Http10,
         _ => return Err(ParseError::BadVersion),
     };
-    Ok((method, latin1(target), version))
-}
-
-/// `field-line = field-name ":" OWS field-value OWS` (RFC 9112 §5).
-fn parse_field_line(line: &[u8]) -> Result<(String, String), ParseError> {
-    if matches!(line.first(), Some(b' ' | b'\t')) {
-        return Err(ParseError::ObsFold);
-    }
-    let colon = line
+    // The target is the second part: after the method and the spaces that follow it.
+    let spaces = line[method.len()..]
         .iter()
-        .position(|&b| b == b':')
-        .ok_or(ParseError::MissingColon)?;
-    let (name, value) = (&line[..colon], &line[colon + 1..]);
-    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
-        return Err(ParseError::BadFieldName);
-    }
-    let value = trim_ows_bytes(value);
-    // field-vchar = VCHAR / obs-text, with SP and HTAB inside (RFC 9110 §5.5).
-    if !value.iter().all(|&b| is_field_byte(b)) {
-        return Err(ParseError::BadFieldValue);
-    }
-    // Tokens are ASCII; values are shown byte for byte as Latin-1, as Node shows them.
-    Ok((latin1(name), latin1(value)))
-}
-
-/// Bytes read as Latin-1, the way Node turns header bytes into a string: each byte is the
-/// character with that number. ASCII (nearly every head) is copied as it is.
-fn latin1(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        // ASCII reads the same in both: one check, one copy.
-        Ok(text) if text.is_ascii() => text.to_owned(),
-        _ => bytes.iter().map(|&b| char::from(b)).collect(),
-    }
+        .take_while(|&&b| b == b' ')
+        .count();
+    let target_start = start + to_u32(method.len() + spaces);
+    Ok((
+        method,
+        (target_start, target_start + to_u32(target.len())),
+        version,
+    ))
 }
 
 /// A parsed response head: the status line and the fields, in arrival order.
@@ -435,23 +384,23 @@ pub struct ResponseHead {
     pub reason: String,
     /// The fields, as [`RequestHead::fields`] holds them: names as sent, values trimmed,
     /// bytes above 0x7F read as Latin-1.
-    pub fields: Vec<(String, String)>,
+    pub fields: Fields,
 }
 
 impl ResponseHead {
     /// Every value of the field `name` (case-insensitive), in order.
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        values_of(&self.fields, name)
+        self.fields.values(name)
     }
 
     /// The first value of the field `name` (case-insensitive).
     pub fn value(&self, name: &str) -> Option<&str> {
-        value_of(&self.fields, name)
+        self.fields.value(name)
     }
 
     /// Whether a comma-separated field (`Connection`) holds `token`, in any case.
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        has_token_in(&self.fields, name, token)
+        self.fields.has_token(name, token)
     }
 
     /// Whether the server keeps the connection open after this response (RFC 9112 §9.3):
@@ -584,14 +533,17 @@ impl HeadFinder {
 /// assert_eq!(head.value("x-a"), Some("1"));
 /// ```
 pub fn parse_response_head(head: &[u8], max_fields: usize) -> Result<ResponseHead, ParseError> {
-    let mut lines = head_lines(head);
-    let (version, status, reason) = parse_status_line(lines.next().unwrap_or(b""))?;
-    let fields = parse_fields(lines, max_fields)?;
+    let text = head_text(head)?;
+    let mut lines = Lines::of(&text);
+    let (start, end) = lines.next().unwrap_or((0, 0));
+    let status_line = &text.as_bytes()[start as usize..end as usize];
+    let (version, status, reason) = parse_status_line(status_line)?;
+    let spans = parse_fields(&text, lines, max_fields)?;
     Ok(ResponseHead {
         version,
         status,
         reason,
-        fields,
+        fields: Fields::parsed(text, spans),
     })
 }
 
@@ -647,7 +599,7 @@ pub(super) mod tests {
     fn a_plain_request() {
         let head = parse(b"GET /x?y=1 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n").unwrap();
         assert_eq!(head.method, "GET");
-        assert_eq!(head.target, "/x?y=1");
+        assert_eq!(head.target(), "/x?y=1");
         assert_eq!(head.path(), "/x");
         assert_eq!(head.version.as_str(), "1.1");
         assert_eq!(head.value("ACCEPT"), Some("*/*"));

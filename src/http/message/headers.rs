@@ -1,6 +1,8 @@
 //! HTTP报文 as Node presents it: the `headers` object (repeated fields merged by Node's
 //! rules), `rawHeaders`, and `JSON.stringify(headers)`.
 
+use super::Fields;
+
 /// A value of Node's `req.headers` / `res.headers` object: a string, or for `set-cookie` an
 /// array of strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,23 +41,22 @@ const FIRST_WINS: [&str; 18] = [
 /// in `FIRST_WINS` keep their first value, and every other field is joined with `, `.
 ///
 /// ```
-/// use netnotes::http::message::{headers_object, HeaderValue};
-/// let fields = [("Accept", "a"), ("accept", "b"), ("Host", "x"), ("HOST", "y")];
-/// let fields: Vec<(String, String)> = fields.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+/// use netnotes::http::message::{headers_object, Fields, HeaderValue};
+/// let fields = Fields::from_pairs([("Accept", "a"), ("accept", "b"), ("Host", "x"), ("HOST", "y")]);
 /// assert_eq!(headers_object(&fields), [
 ///     ("accept".to_string(), HeaderValue::One("a, b".into())),
 ///     ("host".to_string(), HeaderValue::One("x".into())),
 /// ]);
 /// ```
-pub fn headers_object(fields: &[(String, String)]) -> Vec<(String, HeaderValue)> {
+pub fn headers_object(fields: &Fields) -> Vec<(String, HeaderValue)> {
     let mut object: Vec<(String, HeaderValue)> = Vec::new();
     for (name, value) in fields {
         let name = name.to_ascii_lowercase();
         let existing = object.iter_mut().find(|(n, _)| *n == name);
         match (existing, name.as_str()) {
-            (None, "set-cookie") => object.push((name, HeaderValue::Many(vec![value.clone()]))),
-            (None, _) => object.push((name, HeaderValue::One(value.clone()))),
-            (Some((_, HeaderValue::Many(values))), _) => values.push(value.clone()),
+            (None, "set-cookie") => object.push((name, HeaderValue::Many(vec![value.into()]))),
+            (None, _) => object.push((name, HeaderValue::One(value.into()))),
+            (Some((_, HeaderValue::Many(values))), _) => values.push(value.into()),
             (Some((_, HeaderValue::One(joined))), "cookie") => {
                 joined.push_str("; ");
                 joined.push_str(value);
@@ -71,11 +72,8 @@ pub fn headers_object(fields: &[(String, String)]) -> Vec<(String, HeaderValue)>
 }
 
 /// Node's `message.rawHeaders`: names and values as sent, alternating, in order.
-pub fn raw_headers(fields: &[(String, String)]) -> Vec<&str> {
-    fields
-        .iter()
-        .flat_map(|(n, v)| [n.as_str(), v.as_str()])
-        .collect()
+pub fn raw_headers(fields: &Fields) -> Vec<&str> {
+    fields.iter().flat_map(|(n, v)| [n, v]).collect()
 }
 
 /// `JSON.stringify(headers)` for a headers object: `{"host":"a","set-cookie":["x","y"]}`.
@@ -103,7 +101,7 @@ mod tests {
 
     #[test]
     fn repeated_fields_merge_by_node_s_rules() {
-        let fields: Vec<(String, String)> = [
+        let fields = Fields::from_pairs([
             ("Set-Cookie", "a=1"),
             ("Cookie", "x=1"),
             ("Content-Type", "text/plain"),
@@ -112,10 +110,7 @@ mod tests {
             ("cookie", "y=2"),
             ("content-type", "text/html"),
             ("x-many", "2"),
-        ]
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
+        ]);
         assert_eq!(
             headers_object(&fields),
             [

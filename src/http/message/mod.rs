@@ -44,6 +44,7 @@
 use std::fmt;
 
 mod body;
+mod fields;
 mod framing;
 mod head;
 mod headers;
@@ -51,6 +52,7 @@ mod list;
 mod write;
 
 pub use body::{BodyDecoder, ChunkedDecoder, MAX_CHUNK_EXTENSION};
+pub use fields::{Fields, Iter as FieldsIter};
 pub use framing::{
     bodiless, bodiless_status, parse_content_length, Expectation, Framing, ResponseFraming,
 };

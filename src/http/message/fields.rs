@@ -1,0 +1,351 @@
+//! HTTP报文, the field lines (RFC 9112 §5): a head's fields, parsed into one text.
+//!
+//! ```text
+//!   bytes:  GET /a HTTP/1.1\r\nHost: x\r\nAccept:  */* \r\n\r\n
+//!   text:   GET /a HTTP/1.1\r\nHost: x\r\nAccept:  */* \r\n\r\n   one copy, as Latin-1
+//!   spans:  (Host, x) (Accept, */*)                              where each name and value is
+//! ```
+//!
+//! A head is read once, into one string, and each field is a pair of places in it: two
+//! allocations per head, however many fields it has, where a string for every name and
+//! every value would make two per field. (A request's target is a place in the same text:
+//! see [`RequestHead`](super::RequestHead).) Names are as sent; values are without the
+//! whitespace around them; bytes above 0x7F are read as Latin-1, as Node shows them.
+
+use super::head::{is_field_byte, is_tchar};
+use super::list::{has_token, ows_bounds};
+use super::ParseError;
+use std::fmt;
+use std::slice;
+
+/// A place in a head's text: the byte range `start..end`. Two `u32`s, since a head is
+/// bounded to kilobytes ([`MAX_HEADER_BYTES`](super::MAX_HEADER_BYTES) by default).
+pub(super) type Span = (u32, u32);
+
+/// The fields of a head, in arrival order, and the text they are places in.
+///
+/// ```
+/// use netnotes::http::message::Fields;
+/// let fields = Fields::from_pairs([("Host", "x"), ("Accept", "*/*"), ("host", "y")]);
+/// assert_eq!(fields.value("HOST"), Some("x"));
+/// assert_eq!(fields.values("host").collect::<Vec<_>>(), ["x", "y"]);
+/// assert_eq!(fields.iter().nth(1), Some(("Accept", "*/*")));
+/// assert_eq!(fields.len(), 3);
+/// ```
+#[derive(Clone, Default)]
+pub struct Fields {
+    /// The text the spans point into: the head as read (as Latin-1), or, for fields made
+    /// with [`Fields::from_pairs`], the names and values one after another.
+    text: String,
+    /// Each field's name and value in `text`.
+    spans: Vec<(Span, Span)>,
+}
+
+/// No fields at all: what a body without trailers has.
+pub(super) static NO_FIELDS: Fields = Fields::new();
+
+impl Fields {
+    /// No fields.
+    pub const fn new() -> Fields {
+        Fields {
+            text: String::new(),
+            spans: Vec::new(),
+        }
+    }
+
+    /// Fields made from name and value pairs, in order (for heads a program builds itself).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Fields {
+        let mut fields = Fields::default();
+        for (name, value) in pairs {
+            let name = fields.push_text(name);
+            let value = fields.push_text(value);
+            fields.spans.push((name, value));
+        }
+        fields
+    }
+
+    /// Parsed fields: `spans` are places in `text` ([`parse_fields`]).
+    pub(super) fn parsed(text: String, spans: Vec<(Span, Span)>) -> Fields {
+        Fields { text, spans }
+    }
+
+    /// Appends `s` to the text and returns its place.
+    pub(super) fn push_text(&mut self, s: &str) -> Span {
+        let start = self.text.len();
+        self.text.push_str(s);
+        (to_u32(start), to_u32(self.text.len()))
+    }
+
+    /// The fields as `(name, value)` pairs, in arrival order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            text: &self.text,
+            spans: self.spans.iter(),
+        }
+    }
+
+    /// How many fields.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Every value of the field `name` (case-insensitive), in order.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The first value of the field `name` (case-insensitive).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Whether a comma-separated field (`Connection`, `Upgrade`) holds `token`, in any case,
+    /// on any of its lines ([`has_token`]).
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.values(name).any(|value| has_token(value, token))
+    }
+
+    /// The text at `span`.
+    pub(super) fn at(&self, (start, end): Span) -> &str {
+        &self.text[start as usize..end as usize]
+    }
+}
+
+/// The fields of a head, pair by pair ([`Fields::iter`]).
+#[derive(Clone)]
+pub struct Iter<'a> {
+    text: &'a str,
+    spans: slice::Iter<'a, (Span, Span)>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        let &((n0, n1), (v0, v1)) = self.spans.next()?;
+        let text = self.text;
+        Some((
+            &text[n0 as usize..n1 as usize],
+            &text[v0 as usize..v1 as usize],
+        ))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.spans.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = (&'a str, &'a str);
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+/// Two sets of fields are equal when they hold the same pairs in the same order, wherever
+/// in their texts those are.
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Fields {}
+
+/// Shown as the list of pairs.
+impl fmt::Debug for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// A `usize` that fits in a [`Span`]. Every head is parsed only after
+/// [`head_text`] has checked its length, and pairs a program gives are short.
+pub(super) fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("a head shorter than 4 GiB")
+}
+
+/// A complete head's bytes as the text its fields will be places in: one copy, and bytes
+/// above 0x7F read as Latin-1, the way Node turns header bytes into a string. (ASCII, nearly
+/// every head, reads the same either way; a head of another kind is turned character by
+/// character, and the parsers then read the Latin-1 text, where such a byte is two bytes
+/// above 0x7F: still obs-text in a value, still no `tchar` in a name.) Longer than a
+/// [`Span`] can point into: [`ParseError::HeadTooLarge`].
+pub(super) fn head_text(head: &[u8]) -> Result<String, ParseError> {
+    if u32::try_from(head.len()).is_err() {
+        return Err(ParseError::HeadTooLarge);
+    }
+    Ok(latin1(head))
+}
+
+/// Bytes read as Latin-1: each byte is the character with that number.
+pub(super) fn latin1(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.is_ascii() => text.to_owned(),
+        _ => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+/// The lines of a complete head as places in its text, each without its CRLF, the final
+/// empty line left out. (The head finders guarantee that every line ends in CRLF and that
+/// the last one is empty; for other bytes, each piece between LFs is a line, less one CR at
+/// its end, and empty pieces are skipped.)
+pub(super) struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Where the next line begins.
+    next: usize,
+    /// Where the last line ends: before the final CRLF.
+    end: usize,
+}
+
+impl<'a> Lines<'a> {
+    /// The lines of `text`.
+    pub(super) fn of(text: &'a str) -> Lines<'a> {
+        let bytes = text.as_bytes();
+        let end = bytes.len() - usize::from(bytes.ends_with(b"\r\n")) * 2;
+        Lines {
+            bytes,
+            next: 0,
+            end,
+        }
+    }
+}
+
+impl Iterator for Lines<'_> {
+    type Item = Span;
+
+    fn next(&mut self) -> Option<Span> {
+        while self.next <= self.end {
+            let rest = &self.bytes[self.next..self.end];
+            let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            let (start, mut stop) = (self.next, self.next + len);
+            self.next = stop + 1;
+            if len == 0 {
+                continue;
+            }
+            if self.bytes[stop - 1] == b'\r' {
+                stop -= 1;
+            }
+            return Some((to_u32(start), to_u32(stop)));
+        }
+        None
+    }
+}
+
+/// Parses the field lines `lines` of `text`: where each name and value is. More than
+/// `max_fields` is `TooManyFields`.
+pub(super) fn parse_fields(
+    text: &str,
+    lines: impl Iterator<Item = Span>,
+    max_fields: usize,
+) -> Result<Vec<(Span, Span)>, ParseError> {
+    let mut spans = Vec::new();
+    for line in lines {
+        if spans.len() == max_fields {
+            return Err(ParseError::TooManyFields);
+        }
+        spans.push(parse_field_line(text.as_bytes(), line)?);
+    }
+    Ok(spans)
+}
+
+/// A section of field lines alone (a chunked body's trailers, RFC 9112 §7.1.2), parsed.
+pub(super) fn parse_field_section(section: &[u8], max_fields: usize) -> Result<Fields, ParseError> {
+    let text = head_text(section)?;
+    let spans = parse_fields(&text, Lines::of(&text), max_fields)?;
+    Ok(Fields::parsed(text, spans))
+}
+
+/// `field-line = field-name ":" OWS field-value OWS` (RFC 9112 §5), the line at `start..end`
+/// of `text`: where its name and its value are.
+fn parse_field_line(text: &[u8], (start, end): Span) -> Result<(Span, Span), ParseError> {
+    let line = &text[start as usize..end as usize];
+    if matches!(line.first(), Some(b' ' | b'\t')) {
+        return Err(ParseError::ObsFold);
+    }
+    let colon = line
+        .iter()
+        .position(|&b| b == b':')
+        .ok_or(ParseError::MissingColon)?;
+    let name = &line[..colon];
+    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+        return Err(ParseError::BadFieldName);
+    }
+    let after = &line[colon + 1..];
+    let (from, to) = ows_bounds(after);
+    // field-vchar = VCHAR / obs-text, with SP and HTAB inside (RFC 9110 §5.5).
+    if !after[from..to].iter().all(|&b| is_field_byte(b)) {
+        return Err(ParseError::BadFieldValue);
+    }
+    let value_start = start + to_u32(colon + 1);
+    Ok((
+        (start, start + to_u32(colon)),
+        (value_start + to_u32(from), value_start + to_u32(to)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(head: &str) -> Result<Fields, ParseError> {
+        parse_bytes(head.as_bytes())
+    }
+
+    fn parse_bytes(head: &[u8]) -> Result<Fields, ParseError> {
+        parse_field_section(head, 3)
+    }
+
+    #[test]
+    fn names_as_sent_values_trimmed() {
+        let fields = parse("Host: x\r\nX-Y:  \tz z\t \r\nEmpty:\r\n\r\n").unwrap();
+        let pairs: Vec<_> = fields.iter().collect();
+        assert_eq!(pairs, [("Host", "x"), ("X-Y", "z z"), ("Empty", "")]);
+        assert_eq!(fields, Fields::from_pairs(pairs));
+    }
+
+    #[test]
+    fn lines_are_pieces_between_line_feeds_less_one_cr() {
+        let text = "a\r\nb\n\r\nc\r\r\n\r\n";
+        let lines: Vec<&str> = Lines::of(text)
+            .map(|(s, e)| &text[s as usize..e as usize])
+            .collect();
+        assert_eq!(lines, ["a", "b", "", "c\r"]); // "\r" is a piece, then a line
+        assert_eq!(Lines::of("").count(), 0);
+        assert_eq!(Lines::of("\r\n").count(), 0);
+    }
+
+    #[test]
+    fn latin1_bytes_stay_obs_text_in_values_and_no_token_in_names() {
+        let fields = parse("X: caf\u{e9}\r\n\r\n").unwrap();
+        assert_eq!(fields.value("x"), Some("caf\u{c3}\u{a9}"));
+        let fields = parse_bytes(b"X: caf\xe9\r\n\r\n").unwrap();
+        assert_eq!(fields.value("x"), Some("caf\u{e9}"));
+        assert_eq!(parse("X\u{e9}: 1\r\n\r\n"), Err(ParseError::BadFieldName));
+    }
+
+    #[test]
+    fn broken_lines_are_refused_by_their_rule() {
+        assert_eq!(parse(" X: 1\r\n\r\n"), Err(ParseError::ObsFold));
+        assert_eq!(parse("X 1\r\n\r\n"), Err(ParseError::MissingColon));
+        assert_eq!(parse(": 1\r\n\r\n"), Err(ParseError::BadFieldName));
+        assert_eq!(parse("X: a\x01b\r\n\r\n"), Err(ParseError::BadFieldValue));
+        assert_eq!(
+            parse("A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n"),
+            Err(ParseError::TooManyFields)
+        );
+    }
+}
