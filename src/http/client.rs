@@ -669,7 +669,7 @@ impl ClientRequest {
                 Ok(n)
             };
             let finder = HeadFinder::response(MAX_HEADER_BYTES);
-            let parse = |head: &[u8]| parse_response_head(head, MAX_HEADERS);
+            let parse = |head: Vec<u8>| parse_response_head(head, MAX_HEADERS);
             let error = match reader::read_head(&mut self.inbox, finder, deadline, read, parse) {
                 Ok(head) => return Ok(head),
                 Err(error) => error,

@@ -30,8 +30,8 @@ pub enum HeadError {
     Io(io::Error),
 }
 
-/// Reads into `inbox` until `finder` reports a whole head, then parses it with `parse` and
-/// consumes it; the bytes after it stay in `inbox`. The whole head must have come by
+/// Reads into `inbox` until `finder` reports a whole head, then takes it out and parses it
+/// with `parse`; the bytes after it stay in `inbox`. The whole head must have come by
 /// `deadline`. `read` is one read from the connection, appended to the buffer it is given,
 /// waiting at most the time it is given.
 pub fn read_head<H>(
@@ -39,15 +39,13 @@ pub fn read_head<H>(
     mut finder: HeadFinder,
     deadline: Instant,
     mut read: impl FnMut(&mut Vec<u8>, Duration) -> io::Result<usize>,
-    parse: impl FnOnce(&[u8]) -> Result<H, ParseError>,
+    parse: impl FnOnce(Vec<u8>) -> Result<H, ParseError>,
 ) -> Result<H, HeadError> {
     loop {
         match finder.find(inbox.available()).map_err(HeadError::Parse)? {
             Found::EmptyLines(n) => inbox.consume(n),
             Found::Head(end) => {
-                let head = parse(&inbox.available()[..end]).map_err(HeadError::Parse)?;
-                inbox.consume(end);
-                return Ok(head);
+                return parse(inbox.take_front(end)).map_err(HeadError::Parse);
             }
             Found::NotYet => {
                 let wait = time_left(deadline).map_err(HeadError::Io)?;
@@ -79,7 +77,7 @@ mod tests {
         }
     }
 
-    fn parse(head: &[u8]) -> Result<String, ParseError> {
+    fn parse(head: Vec<u8>) -> Result<String, ParseError> {
         parse_request_head(head, MAX_HEADERS).map(|h| h.target().to_string())
     }
 

@@ -64,7 +64,7 @@ use super::reader::{self, HeadError};
 use super::request::{BodyError, Request};
 use super::response::Response;
 use crate::error::NodeError;
-use crate::tcp::{self, CloseHandle, ExitAfter, Inbox, Socket};
+use crate::tcp::{self, CloseHandle, ExitAfter, Inbox, Socket, READ_SIZE};
 use crate::timeout::is_timeout;
 use crate::trace::Trace;
 use std::net::SocketAddr;
@@ -312,7 +312,8 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
                 limits.keep_alive_timeout
             };
             socket.set_idle(!first);
-            let read = inbox.fill(&socket, Instant::now() + wait);
+            // One wait, bounded by the kernel (a deadline is for a head that comes in pieces).
+            let read = inbox.fill_at_most(&socket, READ_SIZE, Some(wait));
             socket.set_idle(false);
             match read {
                 Ok(0) => return, // closed before a byte, or between requests: quietly
@@ -517,7 +518,7 @@ fn read_head(
 ) -> Result<Option<RequestHead>, Rejection> {
     let finder = HeadFinder::request(limits.max_header_bytes);
     let read = |buf: &mut Vec<u8>, wait| socket.read_into(buf, Some(wait));
-    let parse = |head: &[u8]| parse_request_head(head, limits.max_headers);
+    let parse = |head: Vec<u8>| parse_request_head(head, limits.max_headers);
     match reader::read_head(inbox, finder, deadline, read, parse) {
         Ok(head) => Ok(Some(head)),
         Err(HeadError::Parse(e)) => Err(Rejection::Parse(e)),

@@ -51,6 +51,26 @@ impl Inbox {
         rest
     }
 
+    /// Takes the first `n` unused bytes out (a whole message head), the rest staying. When
+    /// they are all there is, they leave in the inbox's own buffer, not copied.
+    ///
+    /// ```
+    /// use netnotes::tcp::Inbox;
+    /// let mut inbox = Inbox::default();
+    /// inbox.push(b"head|rest");
+    /// assert_eq!(inbox.take_front(5), b"head|");
+    /// assert_eq!(inbox.take_front(4), b"rest");
+    /// assert!(inbox.available().is_empty());
+    /// ```
+    pub fn take_front(&mut self, n: usize) -> Vec<u8> {
+        if n == self.available().len() {
+            return self.take();
+        }
+        let front = self.available()[..n].to_vec();
+        self.consume(n);
+        front
+    }
+
     /// Gives the memory back if nothing is waiting: an idle connection keeps no buffer.
     pub fn release_if_empty(&mut self) {
         if self.available().is_empty() {

@@ -167,7 +167,7 @@ fn read_answer(socket: &Socket, inbox: &mut Inbox) -> Result<(u16, Fields), Clie
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
     let read = |buf: &mut Vec<u8>, wait| socket.read_into(buf, Some(wait));
     let finder = HeadFinder::response(MAX_HEADER_BYTES);
-    let parse = |head: &[u8]| parse_response_head(head, MAX_HEADERS);
+    let parse = |head: Vec<u8>| parse_response_head(head, MAX_HEADERS);
     match reader::read_head(inbox, finder, deadline, read, parse) {
         Ok(head) => Ok((head.status, head.fields)),
         Err(HeadError::Parse(e)) => Err(ClientError::Handshake(format!("Parse Error: {e}"))),

@@ -133,7 +133,8 @@ pub struct ChunkedDecoder {
     size_line: Option<u64>,
     max_trailer_bytes: usize,
     trailer: Vec<u8>,
-    trailers: Fields,
+    /// Boxed: most bodies have none, and the decoder stays small.
+    trailers: Option<Box<Fields>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,7 +171,7 @@ impl ChunkedDecoder {
             size_line: None,
             max_trailer_bytes,
             trailer: Vec::new(),
-            trailers: Fields::new(),
+            trailers: None,
         }
     }
 
@@ -187,7 +188,7 @@ impl ChunkedDecoder {
 
     /// The trailer fields, once [`is_done`](Self::is_done).
     pub fn trailers(&self) -> &Fields {
-        &self.trailers
+        self.trailers.as_deref().unwrap_or(&NO_FIELDS)
     }
 
     /// Consumes bytes from `input`. Returns how many were used and where, within `input`, the
@@ -298,7 +299,7 @@ impl ChunkedDecoder {
     fn finish_trailers(&mut self) -> Result<(), ParseError> {
         let section = std::mem::take(&mut self.trailer);
         // The section is field lines and an empty line, like a head without its start line.
-        self.trailers = parse_field_section(&section, MAX_HEADERS)?;
+        self.trailers = Some(Box::new(parse_field_section(section, MAX_HEADERS)?));
         self.state = ChunkState::Done;
         Ok(())
     }

@@ -6,11 +6,12 @@
 //!   spans:  (Host, x) (Accept, */*)                              where each name and value is
 //! ```
 //!
-//! A head is read once, into one string, and each field is a pair of places in it: two
-//! allocations per head, however many fields it has, where a string for every name and
-//! every value would make two per field. (A request's target is a place in the same text:
-//! see [`RequestHead`](super::RequestHead).) Names are as sent; values are without the
-//! whitespace around them; bytes above 0x7F are read as Latin-1, as Node shows them.
+//! A head is read once, into one string, and each field is a pair of places in it: where a
+//! string for every name and every value would make two allocations per field, this makes
+//! none beyond the text, whose buffer is the one the head was read into, for a head of up
+//! to [`INLINE`] fields. (A request's target is a place in the same text: see
+//! [`RequestHead`](super::RequestHead).) Names are as sent; values are without the whitespace
+//! around them; bytes above 0x7F are read as Latin-1, as Node shows them.
 
 use super::head::{is_field_byte, is_tchar};
 use super::list::{has_token, ows_bounds};
@@ -32,13 +33,58 @@ pub(super) type Span = (u32, u32);
 /// assert_eq!(fields.iter().nth(1), Some(("Accept", "*/*")));
 /// assert_eq!(fields.len(), 3);
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Fields {
     /// The text the spans point into: the head as read (as Latin-1), or, for fields made
     /// with [`Fields::from_pairs`], the names and values one after another.
     text: String,
     /// Each field's name and value in `text`.
-    spans: Vec<(Span, Span)>,
+    spans: Spans,
+}
+
+/// How many fields' places [`Fields`] keeps in itself; a head with more keeps them all in a
+/// `Vec`. Clients that are not browsers send fewer (curl sends 3, Node's `http.get` 2);
+/// browsers send 10 to 20, and pay for one allocation.
+pub const INLINE: usize = 8;
+
+/// The places of the fields: in place up to [`INLINE`] of them, else in a `Vec`.
+#[derive(Clone)]
+pub(super) enum Spans {
+    Inline {
+        len: usize,
+        spans: [(Span, Span); INLINE],
+    },
+    Heap(Vec<(Span, Span)>),
+}
+
+impl Spans {
+    const NONE: Spans = Spans::Inline {
+        len: 0,
+        spans: [((0, 0), (0, 0)); INLINE],
+    };
+
+    fn as_slice(&self) -> &[(Span, Span)] {
+        match self {
+            Spans::Inline { len, spans } => &spans[..*len],
+            Spans::Heap(spans) => spans,
+        }
+    }
+
+    fn push(&mut self, field: (Span, Span)) {
+        match self {
+            Spans::Inline { len, spans } if *len < INLINE => {
+                spans[*len] = field;
+                *len += 1;
+            }
+            Spans::Inline { spans, .. } => {
+                let mut all = Vec::with_capacity(2 * INLINE);
+                all.extend_from_slice(spans);
+                all.push(field);
+                *self = Spans::Heap(all);
+            }
+            Spans::Heap(spans) => spans.push(field),
+        }
+    }
 }
 
 /// No fields at all: what a body without trailers has.
@@ -49,13 +95,13 @@ impl Fields {
     pub const fn new() -> Fields {
         Fields {
             text: String::new(),
-            spans: Vec::new(),
+            spans: Spans::NONE,
         }
     }
 
     /// Fields made from name and value pairs, in order (for heads a program builds itself).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Fields {
-        let mut fields = Fields::default();
+        let mut fields = Fields::new();
         for (name, value) in pairs {
             let name = fields.push_text(name);
             let value = fields.push_text(value);
@@ -65,7 +111,7 @@ impl Fields {
     }
 
     /// Parsed fields: `spans` are places in `text` ([`parse_fields`]).
-    pub(super) fn parsed(text: String, spans: Vec<(Span, Span)>) -> Fields {
+    pub(super) fn parsed(text: String, spans: Spans) -> Fields {
         Fields { text, spans }
     }
 
@@ -80,18 +126,18 @@ impl Fields {
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             text: &self.text,
-            spans: self.spans.iter(),
+            spans: self.spans.as_slice().iter(),
         }
     }
 
     /// How many fields.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.spans.as_slice().len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.len() == 0
     }
 
     /// Every value of the field `name` (case-insensitive), in order.
@@ -155,6 +201,12 @@ impl<'a> IntoIterator for &'a Fields {
     }
 }
 
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields::new()
+    }
+}
+
 /// Two sets of fields are equal when they hold the same pairs in the same order, wherever
 /// in their texts those are.
 impl PartialEq for Fields {
@@ -178,17 +230,21 @@ pub(super) fn to_u32(n: usize) -> u32 {
     u32::try_from(n).expect("a head shorter than 4 GiB")
 }
 
-/// A complete head's bytes as the text its fields will be places in: one copy, and bytes
-/// above 0x7F read as Latin-1, the way Node turns header bytes into a string. (ASCII, nearly
-/// every head, reads the same either way; a head of another kind is turned character by
-/// character, and the parsers then read the Latin-1 text, where such a byte is two bytes
-/// above 0x7F: still obs-text in a value, still no `tchar` in a name.) Longer than a
-/// [`Span`] can point into: [`ParseError::HeadTooLarge`].
-pub(super) fn head_text(head: &[u8]) -> Result<String, ParseError> {
+/// A complete head's bytes as the text its fields will be places in, bytes above 0x7F read
+/// as Latin-1, the way Node turns header bytes into a string. ASCII, nearly every head, reads
+/// the same either way, and its bytes become the text as they are, in their own buffer. A
+/// head of another kind is turned character by character, and the parsers then read the
+/// Latin-1 text, where such a byte is two bytes above 0x7F: still obs-text in a value, still
+/// no `tchar` in a name. Longer than a [`Span`] can point into: [`ParseError::HeadTooLarge`].
+pub(super) fn head_text(head: Vec<u8>) -> Result<String, ParseError> {
     if u32::try_from(head.len()).is_err() {
         return Err(ParseError::HeadTooLarge);
     }
-    Ok(latin1(head))
+    Ok(match String::from_utf8(head) {
+        Ok(text) if text.is_ascii() => text,
+        Ok(text) => latin1(text.as_bytes()),
+        Err(e) => latin1(e.as_bytes()),
+    })
 }
 
 /// Bytes read as Latin-1: each byte is the character with that number.
@@ -251,10 +307,10 @@ pub(super) fn parse_fields(
     text: &str,
     lines: impl Iterator<Item = Span>,
     max_fields: usize,
-) -> Result<Vec<(Span, Span)>, ParseError> {
-    let mut spans = Vec::new();
-    for line in lines {
-        if spans.len() == max_fields {
+) -> Result<Spans, ParseError> {
+    let mut spans = Spans::NONE;
+    for (count, line) in lines.enumerate() {
+        if count == max_fields {
             return Err(ParseError::TooManyFields);
         }
         spans.push(parse_field_line(text.as_bytes(), line)?);
@@ -263,7 +319,10 @@ pub(super) fn parse_fields(
 }
 
 /// A section of field lines alone (a chunked body's trailers, RFC 9112 §7.1.2), parsed.
-pub(super) fn parse_field_section(section: &[u8], max_fields: usize) -> Result<Fields, ParseError> {
+pub(super) fn parse_field_section(
+    section: Vec<u8>,
+    max_fields: usize,
+) -> Result<Fields, ParseError> {
     let text = head_text(section)?;
     let spans = parse_fields(&text, Lines::of(&text), max_fields)?;
     Ok(Fields::parsed(text, spans))
@@ -306,7 +365,7 @@ mod tests {
     }
 
     fn parse_bytes(head: &[u8]) -> Result<Fields, ParseError> {
-        parse_field_section(head, 3)
+        parse_field_section(head.to_vec(), 3)
     }
 
     #[test]
@@ -315,6 +374,28 @@ mod tests {
         let pairs: Vec<_> = fields.iter().collect();
         assert_eq!(pairs, [("Host", "x"), ("X-Y", "z z"), ("Empty", "")]);
         assert_eq!(fields, Fields::from_pairs(pairs));
+    }
+
+    #[test]
+    fn more_fields_than_kept_in_place_stay_in_order() {
+        let section: String = (0..3 * INLINE).map(|i| format!("X-{i}: {i}\r\n")).collect();
+        let fields = parse_field_section(format!("{section}\r\n").into_bytes(), 100).unwrap();
+        assert_eq!(fields.len(), 3 * INLINE);
+        for (i, (name, value)) in fields.iter().enumerate() {
+            assert_eq!(
+                (name, value),
+                (format!("X-{i}").as_str(), i.to_string().as_str())
+            );
+        }
+        let last = 3 * INLINE - 1;
+        assert_eq!(
+            fields.value(&format!("x-{last}")),
+            Some(last.to_string().as_str())
+        );
+        let mut built = Fields::from_pairs([("A", "1")]);
+        assert_eq!(built.clone(), built);
+        built = Fields::from_pairs(fields.iter());
+        assert_eq!(built, fields);
     }
 
     #[test]

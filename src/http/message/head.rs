@@ -300,6 +300,8 @@ pub fn is_field_byte(b: u8) -> bool {
 }
 
 /// Parses a complete head (as [`find_head`] delimits it: request line through the empty line).
+/// Given in a `Vec` of its own (as the server's reader gives it), an ASCII head becomes the
+/// fields' text without a copy.
 ///
 /// ```
 /// use netnotes::http::message::{parse_request_head, Version};
@@ -307,8 +309,11 @@ pub fn is_field_byte(b: u8) -> bool {
 /// assert_eq!((head.method, head.path(), head.version), ("GET", "/a", Version::Http11));
 /// assert_eq!(head.fields.iter().collect::<Vec<_>>(), [("Host", "x"), ("X-Y", "z")]);
 /// ```
-pub fn parse_request_head(head: &[u8], max_fields: usize) -> Result<RequestHead, ParseError> {
-    let text = head_text(head)?;
+pub fn parse_request_head(
+    head: impl Into<Vec<u8>>,
+    max_fields: usize,
+) -> Result<RequestHead, ParseError> {
+    let text = head_text(head.into())?;
     let mut lines = Lines::of(&text);
     let (method, target, version) = parse_request_line(&text, lines.next().unwrap_or((0, 0)))?;
     let spans = parse_fields(&text, lines, max_fields)?;
@@ -532,8 +537,11 @@ impl HeadFinder {
 /// assert_eq!((head.version, head.status, head.reason.as_str()), (Version::Http11, 404, "Not Found"));
 /// assert_eq!(head.value("x-a"), Some("1"));
 /// ```
-pub fn parse_response_head(head: &[u8], max_fields: usize) -> Result<ResponseHead, ParseError> {
-    let text = head_text(head)?;
+pub fn parse_response_head(
+    head: impl Into<Vec<u8>>,
+    max_fields: usize,
+) -> Result<ResponseHead, ParseError> {
+    let text = head_text(head.into())?;
     let mut lines = Lines::of(&text);
     let (start, end) = lines.next().unwrap_or((0, 0));
     let status_line = &text.as_bytes()[start as usize..end as usize];
