@@ -364,23 +364,27 @@ impl<'c> Response<'c> {
         }
         // What HTTP/1.1 needs, composed here from constants and numbers: written as it is.
         if !has("date") {
-            with_date(|date| head.own_field("Date", &[date.as_bytes()]));
+            with_date_line(|line| head.own_lines(&[line]));
         }
         if !has("connection") {
             if keep_alive {
                 let timeout = Decimal::new(self.keep_alive_timeout.as_secs());
-                head.own_field("Connection", &[b"keep-alive"])
-                    .own_field("Keep-Alive", &[b"timeout=", timeout.as_bytes()]);
+                head.own_lines(&[
+                    b"Connection: keep-alive\r\nKeep-Alive: timeout=",
+                    timeout.as_bytes(),
+                    b"\r\n",
+                ]);
             } else {
-                head.own_field("Connection", &[b"close"]);
+                head.own_lines(&[b"Connection: close\r\n"]);
             }
         }
         match out {
             Out::Length(length) if declared.length.is_none() => {
-                head.own_field("Content-Length", &[Decimal::new(length).as_bytes()]);
+                let length = Decimal::new(length);
+                head.own_lines(&[b"Content-Length: ", length.as_bytes(), b"\r\n"]);
             }
             Out::Chunked if !declared.chunked => {
-                head.own_field("Transfer-Encoding", &[b"chunked"]);
+                head.own_lines(&[b"Transfer-Encoding: chunked\r\n"]);
             }
             _ => {}
         }
@@ -405,20 +409,21 @@ fn check_adding<'a>(
 }
 
 thread_local! {
-    /// This thread's last `Date` value and the second it is for: the calendar arithmetic and
-    /// formatting of `http_date` run once a second per thread, not once per response.
-    static DATE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    /// This thread's last `Date` field line and the second it is for: the calendar
+    /// arithmetic and formatting of `http_date` run once a second per thread, not once per
+    /// response.
+    static DATE: RefCell<(u64, Vec<u8>)> = const { RefCell::new((u64::MAX, Vec::new())) };
 }
 
-/// Calls `f` with the `Date` field's value for now (RFC 9110 §6.6.1: the time the response
-/// was generated, to the second).
-fn with_date<R>(f: impl FnOnce(&str) -> R) -> R {
+/// Calls `f` with the `Date` field line for now, `Date: ...\r\n` (RFC 9110 §6.6.1: the time
+/// the response was generated, to the second).
+fn with_date_line<R>(f: impl FnOnce(&[u8]) -> R) -> R {
     let now = SystemTime::now();
     let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     DATE.with(|date| {
         let mut date = date.borrow_mut();
         if date.0 != second {
-            *date = (second, http_date(now));
+            *date = (second, format!("Date: {}\r\n", http_date(now)).into_bytes());
         }
         f(&date.1)
     })

@@ -51,6 +51,12 @@ pub const METHODS: [&str; 35] = [
     "UNSUBSCRIBE",
 ];
 
+/// The method of [`METHODS`] that `word` spells exactly, if any. (A look down the list: most
+/// entries differ from the word in length, which is all that is compared for them.)
+fn method(word: &[u8]) -> Option<&'static str> {
+    METHODS.iter().copied().find(|m| m.as_bytes() == word)
+}
+
 /// The protocol version of a message: the two this server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
@@ -239,7 +245,7 @@ fn check_method_prefix(line: &[u8]) -> Result<(), ParseError> {
     }
     let word_end = line.iter().take(LONGEST + 1).position(|&b| b == b' ');
     let word = &line[..word_end.unwrap_or(line.len().min(LONGEST + 1))];
-    if word_end.is_some() && METHODS.iter().any(|m| m.as_bytes() == word) {
+    if word_end.is_some() && method(word).is_some() {
         return Ok(());
     }
     // The longest start of `word` that some method begins with; the byte after it is the
@@ -353,10 +359,7 @@ fn parse_request_line(
             ParseError::UnknownMethod
         });
     }
-    let method = *METHODS
-        .iter()
-        .find(|m| m.as_bytes() == method)
-        .ok_or(ParseError::UnknownMethod)?;
+    let method = self::method(method).ok_or(ParseError::UnknownMethod)?;
     if !target.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
         return Err(ParseError::BadTarget);
     }
@@ -601,6 +604,16 @@ pub(super) mod tests {
 
     pub(crate) fn req(fields: &str) -> Vec<u8> {
         format!("POST / HTTP/1.1\r\nHost: a\r\n{fields}\r\n").into_bytes()
+    }
+
+    #[test]
+    fn each_method_is_found() {
+        for m in METHODS {
+            assert_eq!(method(m.as_bytes()), Some(m));
+        }
+        for word in ["", "get", "GETS", "GE", "M-SEARCH ", "ZZZ"] {
+            assert_eq!(method(word.as_bytes()), None, "{word}");
+        }
     }
 
     #[test]

@@ -198,13 +198,17 @@ impl HeadWriter {
         Ok(self)
     }
 
-    /// Adds a field the crate composes itself from constants and numbers (`Date`,
-    /// `Connection`, `Keep-Alive: timeout=5`, a length it counted), its value in pieces, without
-    /// checking it again: this runs for every response, and such a field cannot hold what the
-    /// checks look for (debug builds check all the same).
-    pub(crate) fn own_field(&mut self, name: &str, value: &[&[u8]]) -> &mut HeadWriter {
-        debug_assert!(check_field(name, value).is_ok(), "{name}: {value:?}");
-        self.push_field(name, value);
+    /// Adds field lines the crate composes itself from constants and numbers (`Date`,
+    /// `Connection: keep-alive`, `Keep-Alive: timeout=5`, a length it counted), whole lines
+    /// given in pieces (`b"Content-Length: "`, the digits, `b"\r\n"`), without checking them
+    /// again: this runs for every response, and such lines cannot hold what the checks look
+    /// for (debug builds check all the same).
+    pub(crate) fn own_lines(&mut self, pieces: &[&[u8]]) -> &mut HeadWriter {
+        let start = self.head.len();
+        for piece in pieces {
+            self.head.extend_from_slice(piece);
+        }
+        debug_assert!(own_lines_are_fields(&self.head[start..]), "{pieces:?}");
         self
     }
 
@@ -222,6 +226,20 @@ impl HeadWriter {
         self.head.extend_from_slice(b"\r\n");
         self.head
     }
+}
+
+/// Whether `lines` are whole field lines the head writer would accept (a debug check of
+/// [`HeadWriter::own_lines`]).
+fn own_lines_are_fields(lines: &[u8]) -> bool {
+    let Some(lines) = lines.strip_suffix(b"\r\n") else {
+        return false;
+    };
+    lines.split(|&b| b == b'\n').all(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let text = String::from_utf8_lossy(line);
+        text.split_once(": ")
+            .is_some_and(|(name, value)| check_field(name, &[value.as_bytes()]).is_ok())
+    })
 }
 
 /// Checks one field as [`HeadWriter::field`] would, without writing it (for a field kept to be
@@ -776,7 +794,7 @@ mod tests {
     fn a_refused_field_adds_nothing() {
         let mut head = HeadWriter::response(200, 0).unwrap();
         assert!(head.field("X", "1\r\nY: 2").is_err());
-        head.own_field("Keep-Alive", &[b"timeout=", Decimal::new(5).as_bytes()]);
+        head.own_lines(&[b"Keep-Alive: timeout=", Decimal::new(5).as_bytes(), b"\r\n"]);
         assert!(head.field("X", "a\n").is_err());
         assert_eq!(
             head.finish(),
@@ -784,6 +802,14 @@ mod tests {
         );
         assert_eq!(Decimal::new(0).as_str(), "0");
         assert_eq!(Decimal::new(u64::MAX).as_str(), "18446744073709551615");
+    }
+
+    #[test]
+    fn own_lines_are_checked_in_debug_builds() {
+        assert!(own_lines_are_fields(b"Date: x\r\nA: 1\r\n"));
+        assert!(!own_lines_are_fields(b"Date: x"));
+        assert!(!own_lines_are_fields(b"Da te: x\r\n"));
+        assert!(!own_lines_are_fields(b"Date: \x01\r\n"));
     }
 
     #[test]
