@@ -6,6 +6,7 @@
 //! | slowloris against `http-server` | slow heads are cut at the header timeout with a 408; a normal client beside them keeps its p99 under 100 ms; memory stays bounded; every thread ends |
 //! | slowloris against `ws-server`'s handshake | the same for the WebSocket upgrade |
 //! | a WebSocket peer that stops reading | our write times out (`--send-timeout`) and the connection ends: no thread pinned for ever |
+//! | WebSocket connections that go quiet after a big message | each kept its message's buffer for the next message (`WebSocket::reuse`); a second after, `VmRSS` is back near where it was: an idle connection holds no buffer |
 //! | past `--max-connections` | the extra connection is closed at once and traced `drop`; a freed slot serves again |
 //! | out of descriptors (`ulimit -n`) | `accept` fails with `EMFILE`, the server backs off (no busy loop), keeps running, and serves the waiting clients once descriptors free up |
 //! | a thread that cannot start (`ulimit -u`) | only that connection is refused; the others are served |
@@ -357,6 +358,50 @@ fn a_websocket_peer_that_stops_reading_is_cut_by_the_send_timeout() {
     ws_handshake(&mut other);
     ws_echo(&mut other);
     drop(stuck);
+    no_panic(&server.kill());
+}
+
+#[test]
+fn websocket_connections_that_go_quiet_give_their_message_buffers_back() {
+    let _one = one_at_a_time();
+    let (server, port) = start("ws-server", &["--quiet"]);
+    let pid = server.pid();
+    const CONNS: usize = 32;
+    const SIZE: usize = 500_000;
+    let mut conns: Vec<TcpStream> = (0..CONNS).map(|_| connect(port)).collect();
+    for conn in &mut conns {
+        ws_handshake(conn);
+    }
+    let before = rss_kib(pid);
+    // Each connection echoes one big message and keeps its buffer for the next one
+    // (ws-server hands every echoed message back with `reuse`)...
+    let frame = ws_frame(SIZE);
+    for conn in &mut conns {
+        conn.write_all(&frame).unwrap();
+    }
+    let mut reply = vec![0u8; 10 + SIZE];
+    for conn in &mut conns {
+        conn.read_exact(&mut reply).expect("the echo comes");
+        assert!(
+            reply[10..].iter().all(|&b| b == b'x'),
+            "the echo is the message"
+        );
+    }
+    let busy = rss_kib(pid);
+    let held = (CONNS * SIZE / 1024) as u64;
+    assert!(
+        busy >= before + held / 2,
+        "{CONNS} connections holding {SIZE} bytes each: VmRSS {before} -> {busy} KiB"
+    );
+    // ...until it has been quiet for KEEP_SPARE (1 s): then none holds a buffer.
+    wait_for(
+        "the quiet connections' buffers given back",
+        DEADLINE,
+        || rss_kib(pid) < before + held / 8,
+    );
+    // Still connected, and served as before.
+    ws_echo(&mut conns[0]);
+    drop(conns);
     no_panic(&server.kill());
 }
 

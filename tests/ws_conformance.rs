@@ -612,6 +612,40 @@ fn case_1_2_1_to_1_2_7_binary_payload_lengths() {
     client.close_normally();
 }
 
+/// ws-server hands every echoed message back (`WebSocket::reuse`), and the next message is
+/// read into its memory: messages larger and smaller than the one before, text after binary,
+/// and a fragmented one, each echoed exactly, with nothing of an earlier one in it.
+#[test]
+fn messages_read_into_a_reused_buffer_carry_nothing_of_the_one_before() {
+    let server = Server::start(&[]);
+    let mut client = server.client();
+    let lengths = [300_000, 70_000, 2_000, 65_536, 1_500, 200_000, 10, 5_000];
+    for (i, len) in lengths.into_iter().enumerate() {
+        let (opcode, payload) = match i % 2 {
+            0 => (BINARY, binary_payload(len, i as u8 + 1)),
+            _ => (TEXT, ascii_payload(len)),
+        };
+        let frame = client.frame(true, opcode, &payload);
+        let writer = client.send_in_background(frame);
+        client.expect(opcode, &payload);
+        writer.join().unwrap();
+    }
+    let whole = binary_payload(150_000, 99);
+    let (first, rest) = whole.split_at(40_000);
+    let (second, third) = rest.split_at(100_000);
+    for (fin, opcode, part) in [
+        (false, BINARY, first),
+        (false, CONT, second),
+        (true, CONT, third),
+    ] {
+        let frame = client.frame(fin, opcode, part);
+        let writer = client.send_in_background(frame);
+        writer.join().unwrap();
+    }
+    client.expect(BINARY, &whole);
+    client.close_normally();
+}
+
 /// 1.1.8 and 1.2.8: 65536 bytes in one frame, written in chops of 997 bytes.
 #[test]
 fn case_1_1_8_and_1_2_8_65536_bytes_in_997_byte_chops() {

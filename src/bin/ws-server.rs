@@ -149,6 +149,9 @@ impl Handler for Echo {
                 if ws.send_message(&message).is_err() {
                     break;
                 }
+                // Echoed: the next message is read into its memory (no allocation, no
+                // zeroing per message while they keep coming; see WebSocket::reuse).
+                ws.reuse(message);
             }
         }
         if self.finished.count() {

@@ -476,25 +476,16 @@ impl Socket {
         Ok(total)
     }
 
-    /// Waits up to `wait` for bytes, then reads at most `max` of them (at least one, and at
-    /// most [`READ_SIZE`]) straight into the end of `buf`, in one read; how many came, 0 at the
-    /// peer's FIN. For a caller that holds the memory the bytes go to already (a WebSocket
-    /// message being filled): no stack buffer and no copy. `buf` grows by that many zeroed
-    /// bytes for the read (safe Rust reads only into memory already written), then is cut
-    /// back to what came.
-    pub fn read_straight_into(
-        &self,
-        buf: &mut Vec<u8>,
-        max: usize,
-        wait: Option<Duration>,
-    ) -> io::Result<usize> {
+    /// Waits up to `wait` for bytes, then reads what has come, at most `buf.len()`, straight
+    /// into `buf`, in one read; how many came, 0 at the peer's FIN. For a caller that holds the
+    /// memory the bytes go to already (a WebSocket message being filled): no buffer of the
+    /// socket's and no copy. That memory must have been written before (safe Rust reads only
+    /// into initialised bytes), so a caller that reads into the same buffer again and again
+    /// zeroes it once, not for every read.
+    pub fn read_straight_into(&self, buf: &mut [u8], wait: Option<Duration>) -> io::Result<usize> {
         self.set_read_wait(wait)?;
-        let start = buf.len();
-        buf.resize(start + max.clamp(1, READ_SIZE), 0);
-        let read = (&*self.stream).read(&mut buf[start..]);
-        buf.truncate(start + read.as_ref().map_or(0, |n| *n));
-        let n = read?;
-        self.show_read(&buf[start..]);
+        let n = (&*self.stream).read(buf)?;
+        self.show_read(&buf[..n]);
         Ok(n)
     }
 
@@ -518,8 +509,8 @@ impl Socket {
 
     /// Writes all of `data`, blocking until the kernel has taken it; each `write` may wait up
     /// to `timeout` for room (`None`: for ever; zero: fails at once), so a peer that stops
-    /// reading cannot hold the thread longer than that. Anything `write()` queued goes first. Takes `&self`, like
-    /// [`Socket::read_into`].
+    /// reading cannot hold the thread longer than that. Anything `write()` queued goes first.
+    /// Takes `&self`, like [`Socket::read_into`].
     pub fn write_all(&self, data: &[u8], timeout: Option<Duration>) -> io::Result<()> {
         self.write_all_parts([data], timeout)
     }

@@ -70,6 +70,16 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 /// rest of a longer payload is read straight into its message, not copied through the inbox.
 const FRAME_READ: usize = 1024;
 
+/// How long a connection keeps a message's buffer handed back with [`WebSocket::reuse`] while
+/// nothing arrives: 1 s. Quiet that long, it gives the buffer back, so that a connection that
+/// is idle holds no buffer; while messages keep coming, each is read into the last one's
+/// memory.
+pub const KEEP_SPARE: Duration = Duration::from_secs(1);
+
+/// The largest buffer [`WebSocket::reuse`] keeps: 1 MiB. A larger message's memory is freed,
+/// as it would be without `reuse`.
+pub const SPARE_MAX: usize = 1024 * 1024;
+
 /// A complete message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -206,7 +216,11 @@ impl Options {
 /// A fragmented message being put together.
 #[derive(Debug)]
 struct Partial {
+    /// The payload so far: `data[..filled]`. What follows, up to `data.len()`, is memory
+    /// already written (a reused buffer's old bytes), which a read may overwrite without
+    /// zeroing it first.
     data: Vec<u8>,
+    filled: usize,
     /// For a text message: the UTF-8 check, fed as the bytes arrive.
     utf8: Option<Utf8Validator>,
 }
@@ -264,6 +278,9 @@ pub struct WebSocket {
     closed: bool,
     /// The heartbeat: whether our ping, sent when the peer was quiet, is still unanswered.
     pinged: bool,
+    /// A finished message's buffer, handed back with [`WebSocket::reuse`]: the next message
+    /// is read into it. Empty (no memory) when there is none.
+    spare: Vec<u8>,
 }
 
 impl WebSocket {
@@ -287,12 +304,35 @@ impl WebSocket {
             closing: None,
             closed: false,
             pinged: false,
+            spare: Vec::new(),
         }
     }
 
     /// The peer's address.
     pub fn remote_address(&self) -> SocketAddr {
         self.peer
+    }
+
+    /// Hands a message back once it is no longer needed (after echoing it, say): the next
+    /// message is read into its memory. A connection whose messages keep coming then
+    /// allocates no buffer per message and zeroes none (safe Rust reads only into memory
+    /// already written; a fresh buffer must be zeroed before a read may fill it), and with
+    /// many threads, the allocator's locks and the pages it gives back and takes again stay
+    /// out of the way.
+    ///
+    /// Optional: a message not handed back is freed as any `Vec` is. The buffer is kept only
+    /// while the connection is busy: quiet for [`KEEP_SPARE`], it is given back; and only
+    /// from 1 KiB up to [`SPARE_MAX`].
+    pub fn reuse(&mut self, message: Message) {
+        let buffer = match message {
+            Message::Text(text) => text.into_bytes(),
+            Message::Binary(bytes) => bytes,
+        };
+        // A small message comes in the inbox's own buffer, allocated for the bytes one read
+        // brought and not zeroed: a spare would save nothing there.
+        if (FRAME_READ..=SPARE_MAX).contains(&buffer.capacity()) {
+            self.spare = buffer;
+        }
     }
 
     /// `ws.send(text)`.
@@ -465,7 +505,7 @@ impl WebSocket {
                 Ok(Some(header)) => {
                     self.check_sequence(&header)?;
                     // A fragment may only be as long as what is left of the allowance.
-                    let so_far = self.partial.as_ref().map_or(0, |p| p.data.len());
+                    let so_far = self.partial.as_ref().map_or(0, |p| p.filled);
                     let room = max.saturating_sub(so_far) as u64;
                     if !header.opcode.is_control() && header.payload_len > room {
                         return Err(too_big);
@@ -492,18 +532,18 @@ impl WebSocket {
 
     /// Reads more bytes into the inbox (see [`WebSocket::read_more`]).
     fn fill(&mut self) -> Result<(), Stop> {
-        self.read_more(None)
+        self.read_more(None).map(|_| ())
     }
 
-    /// Reads the next bytes of a payload, at most `left`, straight into the message `data`
-    /// (as [`WebSocket::fill`] waits and answers, but with no copy through the inbox).
-    fn fill_message(&mut self, data: &mut Vec<u8>, left: usize) -> Result<(), Stop> {
-        self.read_more(Some((data, left)))
+    /// Reads the next bytes of a payload straight into `data`, part of the message being
+    /// built, at most all of it; how many came (as [`WebSocket::fill`] waits and answers, but
+    /// with no copy through the inbox).
+    fn fill_message(&mut self, data: &mut [u8]) -> Result<usize, Stop> {
+        self.read_more(Some(data))
     }
 
-    /// Reads more bytes: into the inbox, or (`message`: the buffer and how much is wanted)
-    /// straight into a message being built. The connection's end is a `Close` (1006 without a
-    /// close frame).
+    /// Reads more bytes: into the inbox, or (`message`) straight into part of a message being
+    /// built; how many came. The connection's end is a `Close` (1006 without a close frame).
     ///
     /// The heartbeat lives here, the one place that waits for the peer: a peer quiet for the
     /// ping interval gets a ping; quiet for another interval, it is taken for dead (its host
@@ -518,7 +558,14 @@ impl WebSocket {
     ///
     /// Each read waits the whole interval (the socket's receive timeout), so the peer is
     /// never taken for quiet without the socket being asked, and no clock is read per message.
-    fn read_more(&mut self, mut message: Option<(&mut Vec<u8>, usize)>) -> Result<(), Stop> {
+    ///
+    /// A connection with a big buffer in hand (a spare from [`WebSocket::reuse`], or a
+    /// message being read) waits [`KEEP_SPARE`] at most at a time: quiet that long, it gives
+    /// the spare back, and waits on for what is left of the interval. The socket's receive
+    /// timeout stays the same while messages keep coming, so that costs no system call.
+    fn read_more(&mut self, mut message: Option<&mut [u8]>) -> Result<usize, Stop> {
+        // How long this call has waited in steps of KEEP_SPARE without a byte.
+        let mut waited = Duration::ZERO;
         loop {
             let heartbeat = self
                 .options
@@ -528,20 +575,33 @@ impl WebSocket {
             // ping interval at most (for ever without a heartbeat).
             let wait = match self.close_deadline {
                 Some(deadline) => time_left(deadline).map(Some),
-                None => kernel_wait(heartbeat),
+                None => kernel_wait(heartbeat.map(|interval| interval.saturating_sub(waited))),
             };
+            let holding = message.is_some() || self.spare.capacity() > 0;
+            let step =
+                holding && matches!(wait, Ok(wait) if wait.is_none_or(|wait| wait > KEEP_SPARE));
+            let wait = if step { Ok(Some(KEEP_SPARE)) } else { wait };
             let read = wait.and_then(|wait| match &mut message {
-                Some((data, left)) => self.socket.read_straight_into(data, *left, wait),
+                Some(data) => self.socket.read_straight_into(data, wait),
                 None => self.inbox.fill_at_most(&self.socket, FRAME_READ, wait),
             });
+            if read.as_ref().is_err_and(is_timeout) {
+                // Quiet: no spare is kept for a connection that is (see `reuse`).
+                self.spare = Vec::new();
+                if step {
+                    waited += KEEP_SPARE;
+                    continue;
+                }
+            }
             match read {
                 Ok(0) => return Err(Stop::Closed(1006, String::new())),
-                Ok(_) => {
+                Ok(n) => {
                     self.pinged = false;
-                    return Ok(());
+                    return Ok(n);
                 }
                 Err(e) if heartbeat.is_some() && is_timeout(&e) && !self.pinged => {
                     self.pinged = true;
+                    waited = Duration::ZERO;
                     if self.send(Opcode::Ping, b"").is_err() {
                         return Err(Stop::Closed(1006, String::new()));
                     }
@@ -613,7 +673,8 @@ impl WebSocket {
         let mut partial = match self.partial.take() {
             Some(partial) => partial,
             None => Partial {
-                data: Vec::new(),
+                data: std::mem::take(&mut self.spare),
+                filled: 0,
                 utf8: (header.opcode == Opcode::Text).then(Utf8Validator::new),
             },
         };
@@ -621,23 +682,37 @@ impl WebSocket {
         let mut left = header.payload_len as usize;
         let mut offset = 0;
         while left > 0 {
-            let start = partial.data.len();
+            let start = partial.filled;
             let here = self.inbox.available().len();
             if here == 0 {
-                self.fill_message(&mut partial.data, left)?;
-            } else if start == 0 && here == left {
-                // The payload is all here and nothing after it (a small frame, usually): the
-                // inbox's buffer becomes the message's.
+                // Straight into the message, over what a reused buffer holds: only memory the
+                // buffer never had is zeroed for the read.
+                let end = start + left.min(READ_SIZE);
+                if partial.data.len() < end {
+                    partial.data.resize(end, 0);
+                }
+                partial.filled += self.fill_message(&mut partial.data[start..end])?;
+            } else if start == 0 && here == left && partial.data.capacity() < left {
+                // The payload is all here and nothing after it (a small frame, usually), and
+                // no spare is big enough: the inbox's buffer becomes the message's.
                 partial.data = self.inbox.take();
+                partial.filled = left;
             } else {
                 let n = here.min(left);
-                // Room for this piece and one read more: one allocation for a frame of up to
-                // 64 KiB. Not more: a peer may announce far more than it sends.
-                partial.data.reserve(left.min(n + READ_SIZE));
-                partial.data.extend_from_slice(&self.inbox.available()[..n]);
+                let piece = &self.inbox.available()[..n];
+                if partial.data.len() >= start + n {
+                    partial.data[start..start + n].copy_from_slice(piece);
+                } else {
+                    // Room for this piece and one read more: one allocation for a frame of
+                    // up to 64 KiB. Not more: a peer may announce far more than it sends.
+                    partial.data.truncate(start);
+                    partial.data.reserve(left.min(n + READ_SIZE));
+                    partial.data.extend_from_slice(piece);
+                }
+                partial.filled += n;
                 self.inbox.consume(n);
             }
-            let piece = &mut partial.data[start..];
+            let piece = &mut partial.data[start..partial.filled];
             if let Some(key) = header.mask {
                 apply_mask(piece, key, offset);
             }
@@ -653,6 +728,7 @@ impl WebSocket {
             self.partial = Some(partial);
             return Ok(None);
         }
+        partial.data.truncate(partial.filled);
         self.inbox.release_if_empty();
         match partial.utf8 {
             Some(utf8) => {
