@@ -423,8 +423,8 @@ impl Socket {
     ///
     /// A blocking read needs its buffer while it waits, and 64 KiB for each idle connection
     /// would be most of what a connection costs. So the wait is a read into a small buffer of
-    /// the thread's own ([`FIRST_READ`]) — our `epoll_wait`: it returns once bytes or FIN are
-    /// there — and only then does `buf` grow, by just what came. A request head, a ping, a
+    /// the thread's own (1 KiB) — our `epoll_wait`: it returns once bytes or FIN are there —
+    /// and only then does `buf` grow, by just what came. A request head, a ping, a
     /// small frame: one system call. Only when those 1 KiB fill up is more likely waiting: it
     /// is taken at once, with one non-blocking read of up to 63 KiB more, so that one call still returns all that
     /// has arrived, up to 64 KiB, as libuv's read does.
@@ -457,7 +457,7 @@ impl Socket {
         let total = if n < FIRST_READ || max <= n {
             n // all that was there (0: the peer's FIN), or all that was wanted
         } else {
-            // The stack buffer filled: take what else is waiting, without waiting for more.
+            // The first buffer filled: take what else is waiting, without waiting for more.
             // (std has no MSG_DONTWAIT, so O_NONBLOCK goes on for this one read and off again.)
             if self.stream.set_nonblocking(true).is_err() {
                 return Ok(n);
