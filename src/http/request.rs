@@ -71,6 +71,11 @@ impl<'c> Request<'c> {
         }
     }
 
+    /// The head, the request being over (its memory is kept for the next one).
+    pub(crate) fn into_head(self) -> RequestHead {
+        self.head
+    }
+
     /// `req.method`: `GET`, `POST`, ...
     pub fn method(&self) -> &str {
         self.head.method

@@ -75,7 +75,14 @@ pub struct Response<'c> {
     destroyed: bool,
     /// The last field, status or framing the head writer refused.
     refused: Option<InvalidHead>,
+    /// Memory for the bytes of the next write, kept from the last one (and from the
+    /// connection's last response, [`Response::with_buffer`]).
+    buffer: Vec<u8>,
 }
+
+/// The most memory a response keeps for the next write, and a connection between responses:
+/// a head and a small body fit; a larger buffer, made for a large body, is given back.
+const KEPT_BUFFER: usize = 1024;
 
 impl<'c> Response<'c> {
     pub(crate) fn new(
@@ -101,7 +108,20 @@ impl<'c> Response<'c> {
             finished: false,
             destroyed: false,
             refused: None,
+            buffer: Vec::new(),
         }
+    }
+
+    /// This response, written into `buffer` (the last response's, from
+    /// [`Response::take_buffer`]).
+    pub(crate) fn with_buffer(mut self, buffer: Vec<u8>) -> Response<'c> {
+        self.buffer = buffer;
+        self
+    }
+
+    /// The memory this response kept, empty, to write the connection's next response in.
+    pub(crate) fn take_buffer(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buffer)
     }
 
     /// `res.statusCode`.
@@ -243,9 +263,9 @@ impl<'c> Response<'c> {
         if self.head.is_none() && !self.head_sent {
             self.fix_head(self.status, &[], None)?;
         }
-        let mut wire = self.head.take().unwrap_or_default();
+        let mut wire = self.head.take().unwrap_or_else(|| self.take_buffer());
         self.frame(chunk, &mut wire)?;
-        self.send(&wire)
+        self.send(wire)
     }
 
     /// `res.end(data)`: sends the last of the body and finishes the response. If nothing was
@@ -258,7 +278,7 @@ impl<'c> Response<'c> {
         if self.head.is_none() && !self.head_sent {
             self.fix_head(self.status, &[], Some(data.len()))?;
         }
-        let mut wire = self.head.take().unwrap_or_default();
+        let mut wire = self.head.take().unwrap_or_else(|| self.take_buffer());
         self.frame(data, &mut wire)?;
         match self.out {
             Some(Out::Chunked) => wire.extend_from_slice(LAST_CHUNK),
@@ -268,17 +288,22 @@ impl<'c> Response<'c> {
             _ => {}
         }
         self.finished = true;
-        self.send(&wire)
+        self.send(wire)
     }
 
-    fn send(&mut self, wire: &[u8]) -> io::Result<()> {
+    /// Sends `wire`, and keeps its memory for the next write if it is small.
+    fn send(&mut self, mut wire: Vec<u8>) -> io::Result<()> {
         self.head_sent = true;
-        if wire.is_empty() {
-            return Ok(());
-        }
-        let sent = self.socket.write_all(wire, Some(self.send_timeout));
+        let sent = match wire.is_empty() {
+            true => Ok(()),
+            false => self.socket.write_all(&wire, Some(self.send_timeout)),
+        };
         if sent.is_err() {
             self.keep_alive = false;
+        }
+        if wire.capacity() <= KEPT_BUFFER {
+            wire.clear();
+            self.buffer = wire;
         }
         sent
     }
@@ -358,7 +383,9 @@ impl<'c> Response<'c> {
         // The handler's fields, then what HTTP/1.1 needs, in Node's order, written into one
         // buffer with room for a small body after the head.
         let capacity = 256 + fields().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>();
-        let mut head = HeadWriter::response(status, capacity)?;
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.reserve(capacity);
+        let mut head = HeadWriter::response_in(buffer, status)?;
         for (name, value) in fields() {
             head.field(name, value)?;
         }

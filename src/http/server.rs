@@ -300,12 +300,15 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
     let limits = shared.options.limits;
     let trace = shared.options.trace;
     let peer = socket.remote_address();
+    // The memory of the last request's head and of the last response, kept for the next
+    // (a few hundred bytes: more is given back), so that a request allocates nothing.
     let mut inbox = Inbox::default();
+    let mut out = Vec::new();
     let mut first = true;
     loop {
         // 1. Wait for a request to begin: the head's first byte.
         if inbox.available().is_empty() {
-            inbox.release_if_empty();
+            inbox.release_if_empty_over(KEPT_BUFFER);
             let wait = if first {
                 limits.headers_timeout
             } else {
@@ -387,7 +390,8 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             keep_alive,
             limits.keep_alive_timeout,
             limits.send_timeout,
-        );
+        )
+        .with_buffer(out);
         let event = match expectation {
             Expectation::None => "request",
             Expectation::Continue => "checkContinue",
@@ -406,7 +410,9 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             Expectation::Unknown => drop(res.write_head(417, &[])),
         }
         let after = finish(&mut req, &mut res);
-        drop(req);
+        let head = req.into_head();
+        inbox.reuse(head.into_buffer());
+        out = res.take_buffer();
         if last {
             shared.close.close();
         }
@@ -503,6 +509,11 @@ fn reject<H: Handler>(shared: &Shared<H>, socket: &Socket, rejection: Rejection,
     }
     socket.shutdown_and_drain(LINGER);
 }
+
+/// The most memory a connection keeps for reading its next request while it waits for it:
+/// a head of a few fields fits (a larger buffer, made for a large head or body, is given
+/// back).
+const KEPT_BUFFER: usize = 1024;
 
 /// How long a connection closed after an error answer keeps reading what the client is still
 /// sending, so that the client gets to read the answer (see `Socket::shutdown_and_drain`).

@@ -7,7 +7,9 @@
 //!
 //! Parsers look at [`Inbox::available`] and [`Inbox::consume`] what they used; [`Inbox::fill`]
 //! reads more from the socket. When everything has been used, the buffer is emptied, and
-//! [`Inbox::release_if_empty`] gives its memory back: an idle connection holds no buffer.
+//! [`Inbox::release_if_empty`] gives its memory back: an idle connection holds no buffer, or
+//! ([`Inbox::reuse`], [`Inbox::release_if_empty_over`]) at most a small one kept for the next
+//! message.
 
 use super::{Socket, READ_SIZE};
 use crate::timeout::kernel_wait;
@@ -15,7 +17,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 /// The bytes a connection has read and not yet used: the rest of a head, a body, the next
-/// pipelined request. Empty between requests, and then it holds no memory at all.
+/// pipelined request. Empty between requests, and then it holds no memory, or a little.
 #[derive(Debug, Default)]
 pub struct Inbox {
     bytes: Vec<u8>,
@@ -75,6 +77,45 @@ impl Inbox {
     pub fn release_if_empty(&mut self) {
         if self.available().is_empty() {
             *self = Inbox::default();
+        }
+    }
+
+    /// Gives the memory back if nothing is waiting and it is more than `keep` bytes: an idle
+    /// connection keeps at most that much, for its next message.
+    ///
+    /// ```
+    /// use netnotes::tcp::Inbox;
+    /// let mut inbox = Inbox::default();
+    /// inbox.reuse(Vec::with_capacity(4096)); // what a large head was read into
+    /// inbox.release_if_empty_over(1024);
+    /// inbox.push(b"x");
+    /// assert!(inbox.available().len() == 1); // a new buffer, of just what came
+    /// ```
+    pub fn release_if_empty_over(&mut self, keep: usize) {
+        if self.available().is_empty() && self.bytes.capacity() > keep {
+            *self = Inbox::default();
+        }
+    }
+
+    /// Takes `buffer`'s memory (emptied) for the next read, if the inbox is empty and holds
+    /// none: a message parsed in the buffer it was read into ([`Inbox::take_front`]) gives it
+    /// back when it is done with, and the next read allocates nothing.
+    ///
+    /// ```
+    /// use netnotes::tcp::Inbox;
+    /// let mut inbox = Inbox::default();
+    /// inbox.push(b"GET / HTTP/1.1\r\n\r\n");
+    /// let head = inbox.take_front(18);
+    /// let memory = head.as_ptr();
+    /// inbox.reuse(head);
+    /// inbox.push(b"next");
+    /// assert_eq!((inbox.available(), inbox.available().as_ptr()), (&b"next"[..], memory));
+    /// ```
+    pub fn reuse(&mut self, mut buffer: Vec<u8>) {
+        if self.available().is_empty() && self.bytes.capacity() == 0 {
+            buffer.clear();
+            self.bytes = buffer;
+            self.start = 0;
         }
     }
 

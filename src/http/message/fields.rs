@@ -160,6 +160,11 @@ impl Fields {
         self.values(name).any(|value| has_token(value, token))
     }
 
+    /// The memory of the text, to read the next head into.
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        self.text.into_bytes()
+    }
+
     /// The text at `span`.
     pub(super) fn at(&self, (start, end): Span) -> &str {
         &self.text[start as usize..end as usize]

@@ -115,6 +115,11 @@ impl RequestHead {
         }
     }
 
+    /// The memory the head was parsed in, to read the next head into.
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        self.fields.into_buffer()
+    }
+
     /// The request-target, as sent (`/path?query`, `http://host/path`, `host:443`, `*`).
     pub fn target(&self) -> &str {
         self.fields.at(self.target)

@@ -136,14 +136,20 @@ impl HeadWriter {
     /// `HTTP/1.1 {status} {reason}`, the reason being [`reason_phrase`]'s, in a buffer with
     /// room for `capacity` bytes.
     pub fn response(status: u16, capacity: usize) -> Result<HeadWriter, InvalidHead> {
+        HeadWriter::response_in(Vec::with_capacity(capacity), status)
+    }
+
+    /// [`HeadWriter::response`], written into `buffer` (emptied first): a connection that
+    /// keeps the buffer of its last response writes the next one without allocating.
+    pub fn response_in(buffer: Vec<u8>, status: u16) -> Result<HeadWriter, InvalidHead> {
         if !(100..=999).contains(&status) {
             return Err(InvalidHead::Status(status));
         }
         // The phrases of the table are known to be valid.
         Ok(HeadWriter::status_line(
+            buffer,
             status,
             reason_phrase(status),
-            capacity,
         ))
     }
 
@@ -160,12 +166,16 @@ impl HeadWriter {
         if !reason.bytes().all(is_field_byte) {
             return Err(InvalidHead::Reason);
         }
-        Ok(HeadWriter::status_line(status, reason, capacity))
+        Ok(HeadWriter::status_line(
+            Vec::with_capacity(capacity),
+            status,
+            reason,
+        ))
     }
 
     /// `HTTP/1.1 {status} {reason}` for a status of three digits and a valid reason.
-    fn status_line(status: u16, reason: &str, capacity: usize) -> HeadWriter {
-        let mut head = Vec::with_capacity(capacity);
+    fn status_line(mut head: Vec<u8>, status: u16, reason: &str) -> HeadWriter {
+        head.clear();
         head.extend_from_slice(b"HTTP/1.1 ");
         let digit = |n: u16| b'0' + (n % 10) as u8;
         head.extend_from_slice(&[digit(status / 100), digit(status / 10), digit(status), b' ']);
