@@ -76,7 +76,7 @@ pub struct Response<'c> {
     /// The last field, status or framing the head writer refused.
     refused: Option<InvalidHead>,
     /// Memory for the bytes of the next write, kept from the last one (and from the
-    /// connection's last response, [`Response::with_buffer`]).
+    /// connection's last response, [`Response::take_buffer`]).
     buffer: Vec<u8>,
 }
 
@@ -92,6 +92,7 @@ impl<'c> Response<'c> {
         keep_alive: bool,
         keep_alive_timeout: Duration,
         send_timeout: Duration,
+        buffer: Vec<u8>,
     ) -> Response<'c> {
         Response {
             socket,
@@ -108,15 +109,8 @@ impl<'c> Response<'c> {
             finished: false,
             destroyed: false,
             refused: None,
-            buffer: Vec::new(),
+            buffer,
         }
-    }
-
-    /// This response, written into `buffer` (the last response's, from
-    /// [`Response::take_buffer`]).
-    pub(crate) fn with_buffer(mut self, buffer: Vec<u8>) -> Response<'c> {
-        self.buffer = buffer;
-        self
     }
 
     /// The memory this response kept, empty, to write the connection's next response in.
@@ -481,6 +475,7 @@ mod tests {
             true,
             Duration::from_secs(5),
             Duration::from_secs(1),
+            Vec::new(),
         );
         respond(&mut res);
         drop(socket);

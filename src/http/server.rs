@@ -390,8 +390,8 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             keep_alive,
             limits.keep_alive_timeout,
             limits.send_timeout,
-        )
-        .with_buffer(out);
+            out,
+        );
         let event = match expectation {
             Expectation::None => "request",
             Expectation::Continue => "checkContinue",

@@ -218,19 +218,20 @@ fn scan_to_empty_line(
     from: usize,
     max_bytes: usize,
 ) -> Result<HeadScan, ParseError> {
-    for i in from.max(start)..buf.len() {
-        if buf[i] == b'\n' {
-            if i == 0 || buf[i - 1] != b'\r' {
-                return Err(ParseError::BareLineFeed);
-            }
-            if i >= start + 3 && &buf[i - 3..=i] == b"\r\n\r\n" {
-                let end = i + 1;
-                if end - start > max_bytes {
-                    return Err(ParseError::HeadTooLarge);
-                }
-                return Ok(HeadScan::Complete { start, end });
-            }
+    let mut from = from.max(start);
+    while let Some(offset) = buf[from..].iter().position(|&b| b == b'\n') {
+        let i = from + offset;
+        if i == 0 || buf[i - 1] != b'\r' {
+            return Err(ParseError::BareLineFeed);
         }
+        if i >= start + 3 && &buf[i - 3..=i] == b"\r\n\r\n" {
+            let end = i + 1;
+            if end - start > max_bytes {
+                return Err(ParseError::HeadTooLarge);
+            }
+            return Ok(HeadScan::Complete { start, end });
+        }
+        from = i + 1;
     }
     if buf.len() - start > max_bytes {
         return Err(ParseError::HeadTooLarge);
