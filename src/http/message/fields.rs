@@ -144,16 +144,25 @@ impl Fields {
 
     /// Every value of the field `name` (case-insensitive), in order.
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.spans
+            .as_slice()
+            .iter()
+            .filter(move |&&(n, _)| self.is_named(n, name))
+            .map(|&(_, value)| self.at(value))
     }
 
     /// The first value of the field `name` (case-insensitive).
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        let spans = self.spans.as_slice();
+        let found = spans.iter().find(|&&(n, _)| self.is_named(n, name));
+        found.map(|&(_, value)| self.at(value))
+    }
+
+    /// Whether the name at `span` is `name`, in any case. Compared as bytes (a name is a token,
+    /// ASCII), so that only the values of the names that match are made into `&str`s.
+    fn is_named(&self, (start, end): Span, name: &str) -> bool {
+        let bytes = &self.text.as_bytes()[start as usize..end as usize];
+        bytes.eq_ignore_ascii_case(name.as_bytes())
     }
 
     /// Whether a comma-separated field (`Connection`, `Upgrade`) holds `token`, in any case,
