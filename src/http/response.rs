@@ -463,6 +463,33 @@ mod tests {
 
     /// Runs `respond` on the server side of a loopback connection and returns what the
     /// client received, up to the server's close.
+    /// What a response keeps for the connection's next one, after `respond`, given `buffer`.
+    fn kept(buffer: Vec<u8>, respond: impl FnOnce(&mut Response<'_>)) -> Vec<u8> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (stream, peer) = listener.accept().unwrap();
+        let socket = Socket::new(stream, peer, Trace::off("http"), true, None);
+        let (timeout, send) = (Duration::from_secs(5), Duration::from_secs(1));
+        let mut res = Response::new(&socket, false, Version::Http11, true, timeout, send, buffer);
+        respond(&mut res);
+        res.take_buffer()
+    }
+
+    #[test]
+    fn a_small_buffer_is_kept_for_the_next_response_and_a_large_one_given_back() {
+        let small = kept(Vec::new(), |res| res.end(b"hello").unwrap());
+        assert!(small.is_empty() && small.capacity() > 0);
+        let memory = small.as_ptr();
+        let again = kept(small, |res| res.end(b"again").unwrap());
+        assert_eq!(
+            again.as_ptr(),
+            memory,
+            "the same memory, not a new allocation"
+        );
+        let large = kept(again, |res| res.end(&[b'x'; 4 * KEPT_BUFFER]).unwrap());
+        assert_eq!(large.capacity(), 0);
+    }
+
     fn sent(head_request: bool, respond: impl FnOnce(&mut Response<'_>)) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
