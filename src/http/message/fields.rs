@@ -1,14 +1,13 @@
 //! HTTP报文, the field lines (RFC 9112 §5): a head's fields, parsed into one text.
 //!
 //! ```text
-//!   bytes:  GET /a HTTP/1.1\r\nHost: x\r\nAccept:  */* \r\n\r\n
-//!   text:   GET /a HTTP/1.1\r\nHost: x\r\nAccept:  */* \r\n\r\n   one copy, as Latin-1
-//!   spans:  (Host, x) (Accept, */*)                              where each name and value is
+//!   text:   GET /a HTTP/1.1\r\nHost: x\r\nAccept:  */* \r\n\r\n   the head, as a String
+//!   places:     └┘             └──┘  ^    └────┘   └─┘            target; each name and value
 //! ```
 //!
-//! A head is read once, into one string, and each field is a pair of places in it: where a
-//! string for every name and every value would make two allocations per field, this makes
-//! none beyond the text, whose buffer is the one the head was read into, for a head of up
+//! A head is one string and each field is a pair of places in it: where a string for every
+//! name and every value would make two allocations per field, this makes none beyond the
+//! text — whose buffer, in the server, is the one the head was read into — for a head of up
 //! to [`INLINE`] fields. (A request's target is a place in the same text: see
 //! [`RequestHead`](super::RequestHead).) Names are as sent; values are without the whitespace
 //! around them; bytes above 0x7F are read as Latin-1, as Node shows them.
@@ -52,10 +51,12 @@ pub const INLINE: usize = 4;
 /// The places of the fields: in place up to [`INLINE`] of them, else in a `Vec`.
 #[derive(Clone)]
 pub(super) enum Spans {
+    /// The first `len` of `spans`.
     Inline {
         len: usize,
         spans: [(Span, Span); INLINE],
     },
+    /// More than [`INLINE`].
     Heap(Vec<(Span, Span)>),
 }
 
