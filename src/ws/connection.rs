@@ -501,7 +501,11 @@ impl WebSocket {
             // The limit is for messages; a control frame (at most 125 bytes) is never held
             // to it, however small it is.
             let frame_max = (max as u64).max(MAX_CONTROL_PAYLOAD);
-            match parse_header(self.inbox.available(), self.role, frame_max) {
+            let parsed = match self.inbox.available() {
+                [] => Ok(None), // nothing yet: the usual case between messages
+                bytes => parse_header(bytes, self.role, frame_max),
+            };
+            match parsed {
                 Ok(Some(header)) => {
                     self.check_sequence(&header)?;
                     // A fragment may only be as long as what is left of the allowance.
