@@ -80,9 +80,11 @@ pub struct Response<'c> {
     buffer: Vec<u8>,
 }
 
-/// The most memory a response keeps for the next write, and a connection between responses:
-/// a head and a small body fit; a larger buffer, made for a large body, is given back.
-const KEPT_BUFFER: usize = 1024;
+/// The most memory a connection keeps between requests in each of its two buffers, the one
+/// its last request head was read into and the one its last response was written into: a
+/// head of a few fields, a response head and a small body fit; a larger buffer, made for a
+/// large head or body, is given back.
+pub(crate) const KEPT_BUFFER: usize = 1024;
 
 impl<'c> Response<'c> {
     pub(crate) fn new(

@@ -62,7 +62,7 @@ use super::message::{
 };
 use super::reader::{self, HeadError};
 use super::request::{BodyError, Request};
-use super::response::Response;
+use super::response::{Response, KEPT_BUFFER};
 use crate::error::NodeError;
 use crate::tcp::{self, CloseHandle, ExitAfter, Inbox, Socket, READ_SIZE};
 use crate::timeout::is_timeout;
@@ -509,11 +509,6 @@ fn reject<H: Handler>(shared: &Shared<H>, socket: &Socket, rejection: Rejection,
     }
     socket.shutdown_and_drain(LINGER);
 }
-
-/// The most memory a connection keeps for reading its next request while it waits for it:
-/// a head of a few fields fits (a larger buffer, made for a large head or body, is given
-/// back).
-const KEPT_BUFFER: usize = 1024;
 
 /// How long a connection closed after an error answer keeps reading what the client is still
 /// sending, so that the client gets to read the answer (see `Socket::shutdown_and_drain`).
