@@ -217,6 +217,25 @@ fn keep_alive_and_pipelining_answer_in_order_on_one_connection() {
     );
 }
 
+/// A connection keeps the memory of its last head for the next, or gives a large one back:
+/// either way the next request is read whole and alone, with nothing of the last one in it.
+#[test]
+fn requests_after_a_large_head_and_a_small_one_are_read_fresh() {
+    let (_server, port) = server(&[]);
+    let mut client = Client::connect(port);
+    let big = "b".repeat(12 * 1024);
+    client.send(format!("GET /headers HTTP/1.1\r\nHost: t\r\nX-Big: {big}\r\n\r\n").as_bytes());
+    let reply = client.reply();
+    assert!(String::from_utf8_lossy(&reply.body).contains(&big));
+    for n in 0..3 {
+        client
+            .send(format!("GET /headers?n={n} HTTP/1.1\r\nHost: t\r\nX-N: {n}\r\n\r\n").as_bytes());
+        let body = String::from_utf8_lossy(&client.reply().body).into_owned();
+        assert!(body.contains(&format!("url: /headers?n={n}")), "{body}");
+        assert!(!body.contains("x-big") && !body.contains("bbbb"), "{body}");
+    }
+}
+
 #[test]
 fn http_1_0_closes_by_default_and_ends_the_body_with_the_connection() {
     let (_server, port) = server(&[]);

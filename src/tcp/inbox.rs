@@ -53,6 +53,11 @@ impl Inbox {
         rest
     }
 
+    /// How much memory the inbox holds: what it costs a connection while it waits.
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
     /// Takes the first `n` unused bytes out (a whole message head), the rest staying. When
     /// they are all there is, they leave in the inbox's own buffer, not copied.
     ///
@@ -86,10 +91,13 @@ impl Inbox {
     /// ```
     /// use netnotes::tcp::Inbox;
     /// let mut inbox = Inbox::default();
+    /// inbox.reuse(Vec::with_capacity(512)); // what a small head was read into
+    /// inbox.release_if_empty_over(1024);
+    /// assert!(inbox.capacity() >= 512); // kept
+    /// let mut inbox = Inbox::default();
     /// inbox.reuse(Vec::with_capacity(4096)); // what a large head was read into
     /// inbox.release_if_empty_over(1024);
-    /// inbox.push(b"x");
-    /// assert!(inbox.available().len() == 1); // a new buffer, of just what came
+    /// assert_eq!(inbox.capacity(), 0); // given back
     /// ```
     pub fn release_if_empty_over(&mut self, keep: usize) {
         if self.available().is_empty() && self.bytes.capacity() > keep {
