@@ -321,17 +321,19 @@ impl WebSocket {
     /// out of the way.
     ///
     /// Optional: a message not handed back is freed as any `Vec` is. The buffer is kept only
-    /// while the connection is busy: quiet for [`KEEP_SPARE`], it is given back; and only
-    /// from 1 KiB up to [`SPARE_MAX`].
+    /// while the connection is busy: quiet for [`KEEP_SPARE`], it is given back; and only up
+    /// to [`SPARE_MAX`].
     pub fn reuse(&mut self, message: Message) {
         let buffer = match message {
             Message::Text(text) => text.into_bytes(),
             Message::Binary(bytes) => bytes,
         };
-        // A small message comes in the inbox's own buffer, allocated for the bytes one read
-        // brought and not zeroed: a spare would save nothing there.
         if (FRAME_READ..=SPARE_MAX).contains(&buffer.capacity()) {
             self.spare = buffer;
+        } else if buffer.capacity() < FRAME_READ {
+            // A small message came in the inbox's own buffer, made for what one read brought:
+            // it goes back there, for the next read to fill.
+            self.inbox.reuse(buffer);
         }
     }
 
@@ -563,9 +565,9 @@ impl WebSocket {
     /// Each read waits the whole interval (the socket's receive timeout), so the peer is
     /// never taken for quiet without the socket being asked, and no clock is read per message.
     ///
-    /// A connection with a big buffer in hand (a spare from [`WebSocket::reuse`], or a
-    /// message being read) waits [`KEEP_SPARE`] at most at a time: quiet that long, it gives
-    /// the spare back, and waits on for what is left of the interval. The socket's receive
+    /// A connection with a buffer in hand (a spare or an inbox buffer from
+    /// [`WebSocket::reuse`], or a message being read) waits [`KEEP_SPARE`] at most at a time:
+    /// quiet that long, it gives them back, and waits on for what is left of the interval. The socket's receive
     /// timeout stays the same while messages keep coming, so that costs no system call.
     fn read_more(&mut self, mut message: Option<&mut [u8]>) -> Result<usize, Stop> {
         // How long this call has waited in steps of KEEP_SPARE without a byte.
@@ -581,7 +583,8 @@ impl WebSocket {
                 Some(deadline) => time_left(deadline).map(Some),
                 None => kernel_wait(heartbeat.map(|interval| interval.saturating_sub(waited))),
             };
-            let holding = message.is_some() || self.spare.capacity() > 0;
+            let holding =
+                message.is_some() || self.spare.capacity() > 0 || self.inbox.capacity() > 0;
             let step =
                 holding && matches!(wait, Ok(wait) if wait.is_none_or(|wait| wait > KEEP_SPARE));
             let wait = if step { Ok(Some(KEEP_SPARE)) } else { wait };
@@ -590,8 +593,9 @@ impl WebSocket {
                 None => self.inbox.fill_at_most(&self.socket, FRAME_READ, wait),
             });
             if read.as_ref().is_err_and(is_timeout) {
-                // Quiet: no spare is kept for a connection that is (see `reuse`).
+                // Quiet: no buffer is kept for a connection that is (see `reuse`).
                 self.spare = Vec::new();
+                self.inbox.release_if_empty();
                 if step {
                     waited += KEEP_SPARE;
                     continue;
