@@ -499,12 +499,9 @@ impl Socket {
 
     /// Gives reads at most `wait`; a zero one fails at once (see [`crate::timeout`]).
     fn set_read_wait(&self, wait: Option<Duration>) -> io::Result<()> {
-        let wait = kernel_wait(wait)?;
-        if !close_enough(wait, self.read_wait.get()) {
-            self.stream.set_read_timeout(wait)?;
-            self.read_wait.set(wait);
-        }
-        Ok(())
+        set_timeout(&self.read_wait, wait, |wait| {
+            self.stream.set_read_timeout(wait)
+        })
     }
 
     /// Writes all of `data`, blocking until the kernel has taken it; each `write` may wait up
@@ -574,12 +571,9 @@ impl Socket {
 
     /// Gives writes at most `wait`; a zero one fails at once (see [`crate::timeout`]).
     fn set_write_wait(&self, wait: Option<Duration>) -> io::Result<()> {
-        let wait = kernel_wait(wait)?;
-        if !close_enough(wait, self.write_wait.get()) {
-            self.stream.set_write_timeout(wait)?;
-            self.write_wait.set(wait);
-        }
-        Ok(())
+        set_timeout(&self.write_wait, wait, |wait| {
+            self.stream.set_write_timeout(wait)
+        })
     }
 
     /// Closes gracefully after a last answer (an HTTP `400`, a WebSocket close frame): sends
@@ -750,6 +744,22 @@ pub fn first_to_accept(
         }
     }
     Err(failure)
+}
+
+/// Sets one of a socket's timeouts with `set`, unless the one it holds (`current`, kept in
+/// step) is [`close_enough`]; a zero `wait` fails at once ([`kernel_wait`]). The one rule for
+/// both directions.
+fn set_timeout(
+    current: &Cell<Option<Duration>>,
+    wait: Option<Duration>,
+    set: impl FnOnce(Option<Duration>) -> io::Result<()>,
+) -> io::Result<()> {
+    let wait = kernel_wait(wait)?;
+    if !close_enough(wait, current.get()) {
+        set(wait)?;
+        current.set(wait);
+    }
+    Ok(())
 }
 
 /// Whether a socket timeout already set is as good as the one wanted: the same, or within a
