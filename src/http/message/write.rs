@@ -142,9 +142,7 @@ impl HeadWriter {
     /// [`HeadWriter::response`], written into `buffer` (emptied first): a connection that
     /// keeps the buffer of its last response writes the next one without allocating.
     pub fn response_in(buffer: Vec<u8>, status: u16) -> Result<HeadWriter, InvalidHead> {
-        if !(100..=999).contains(&status) {
-            return Err(InvalidHead::Status(status));
-        }
+        check_status(status)?;
         // The phrases of the table are known to be valid.
         Ok(HeadWriter::status_line(
             buffer,
@@ -160,9 +158,7 @@ impl HeadWriter {
         reason: &str,
         capacity: usize,
     ) -> Result<HeadWriter, InvalidHead> {
-        if !(100..=999).contains(&status) {
-            return Err(InvalidHead::Status(status));
-        }
+        check_status(status)?;
         if !reason.bytes().all(is_field_byte) {
             return Err(InvalidHead::Reason);
         }
@@ -250,6 +246,15 @@ fn own_lines_are_fields(lines: &[u8]) -> bool {
         text.split_once(": ")
             .is_some_and(|(name, value)| check_field(name, &[value.as_bytes()]).is_ok())
     })
+}
+
+/// A status code of three digits, 100 to 999 (RFC 9110 §15: 0xx is not a class), as Node's
+/// `writeHead` checks it.
+fn check_status(status: u16) -> Result<(), InvalidHead> {
+    match status {
+        100..=999 => Ok(()),
+        _ => Err(InvalidHead::Status(status)),
+    }
 }
 
 /// Checks one field as [`HeadWriter::field`] would, without writing it (for a field kept to be
