@@ -463,14 +463,20 @@ mod tests {
     use std::io::Read;
     use std::net::{TcpListener, TcpStream};
 
-    /// Runs `respond` on the server side of a loopback connection and returns what the
-    /// client received, up to the server's close.
+    /// A loopback connection: the client's end, and the server's as a `Socket`.
+    fn connected() -> (TcpStream, Socket) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (stream, peer) = listener.accept().unwrap();
+        (
+            client,
+            Socket::new(stream, peer, Trace::off("http"), true, None),
+        )
+    }
+
     /// What a response keeps for the connection's next one, after `respond`, given `buffer`.
     fn kept(buffer: Vec<u8>, respond: impl FnOnce(&mut Response<'_>)) -> Vec<u8> {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (stream, peer) = listener.accept().unwrap();
-        let socket = Socket::new(stream, peer, Trace::off("http"), true, None);
+        let (_client, socket) = connected();
         let (timeout, send) = (Duration::from_secs(5), Duration::from_secs(1));
         let mut res = Response::new(&socket, false, Version::Http11, true, timeout, send, buffer);
         respond(&mut res);
@@ -492,11 +498,10 @@ mod tests {
         assert_eq!(large.capacity(), 0);
     }
 
+    /// Runs `respond` on the server side of a loopback connection and returns what the
+    /// client received, up to the server's close.
     fn sent(head_request: bool, respond: impl FnOnce(&mut Response<'_>)) -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (stream, peer) = listener.accept().unwrap();
-        let socket = Socket::new(stream, peer, Trace::off("http"), true, None);
+        let (mut client, socket) = connected();
         let mut res = Response::new(
             &socket,
             head_request,

@@ -80,9 +80,7 @@ impl Inbox {
 
     /// Gives the memory back if nothing is waiting: an idle connection keeps no buffer.
     pub fn release_if_empty(&mut self) {
-        if self.available().is_empty() {
-            *self = Inbox::default();
-        }
+        self.release_if_empty_over(0);
     }
 
     /// Gives the memory back if nothing is waiting and it is more than `keep` bytes: an idle
