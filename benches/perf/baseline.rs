@@ -16,8 +16,20 @@
 //!
 //! It unmasks with the crate's own `apply_mask`, so that the WebSocket rows compare what
 //! happens around the same XOR: reads, copies, allocations, events.
+//!
+//! Two variants of the HTTP baseline calibrate what instructions cost a server whose thread
+//! is woken cold (`cargo bench --bench perf -- calibrate`). Each runs, per request, about as
+//! many instructions as http-server (some 4,100, counted with callgrind: the baseline itself
+//! runs 450), the extra ones to no purpose:
+//!
+//! ```text
+//!   http-tight    in a loop: 13 scans of the head, in ~40 cache lines of code
+//!   http-spread   straight through: 256 small functions, in ~280 cache lines of code
+//!                 (http-server runs through ~310)
+//! ```
 
 use netnotes::ws::frame::apply_mask;
+use std::hint::black_box;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
@@ -35,11 +47,13 @@ const SWITCHING: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocke
 pub fn serve(args: &[String]) {
     let kind = args.first().map(String::as_str).unwrap_or("");
     let serve: fn(TcpStream) -> io::Result<()> = match kind {
-        "http" => http,
+        "http" => |stream| http(stream, |_| {}),
+        "http-tight" => |stream| http(stream, tight),
+        "http-spread" => |stream| http(stream, spread),
         "tcp" => tcp,
         "websocket" => websocket,
         _ => {
-            eprintln!("error: --baseline takes http, tcp or websocket");
+            eprintln!("error: --baseline takes http, http-tight, http-spread, tcp or websocket");
             std::process::exit(2);
         }
     };
@@ -52,8 +66,9 @@ pub fn serve(args: &[String]) {
     }
 }
 
-/// Each request head gets [`HELLO`]; bytes after a head stay for the next.
-fn http(mut stream: TcpStream) -> io::Result<()> {
+/// Each request head gets [`HELLO`], after `work` on the head; bytes after a head stay for
+/// the next.
+fn http(mut stream: TcpStream, work: fn(&[u8])) -> io::Result<()> {
     let mut buf = [0u8; 4096];
     let mut len = 0;
     loop {
@@ -62,6 +77,7 @@ fn http(mut stream: TcpStream) -> io::Result<()> {
             n => len += n,
         }
         while let Some(end) = find(&buf[..len], b"\r\n\r\n") {
+            work(&buf[..end]);
             stream.write_all(HELLO)?;
             buf.copy_within(end + 4..len, 0);
             len -= end + 4;
@@ -143,4 +159,39 @@ fn frame_size(bytes: &[u8]) -> Option<(usize, usize)> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Work in few cache lines of code: the head scanned for its end again and again (each scan
+/// about 300 instructions for the bench's head).
+fn tight(head: &[u8]) {
+    for _ in 0..13 {
+        black_box(find(black_box(head), b"\r\n\r\n"));
+    }
+}
+
+/// Work spread over many cache lines of code: 256 distinct functions, each called once.
+fn spread(head: &[u8]) {
+    let mut x = head.len() as u64;
+    spread_steps!(x; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+    black_box(x);
+}
+
+/// `x = step::<K>(x)` for K = 16 i + j, for each i given and j from 0 to 15.
+macro_rules! spread_steps {
+    ($x:ident; $($i:literal)*) => {
+        $( spread_steps!(@row $x, $i; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15); )*
+    };
+    (@row $x:ident, $i:literal; $($j:literal)*) => {
+        $( $x = step::<{ $i * 16 + $j }>(black_box($x)); )*
+    };
+}
+use spread_steps;
+
+/// A few arithmetic instructions whose constants depend on `K`, so that each `K` is a
+/// function of its own, in its own place in the program.
+#[inline(never)]
+fn step<const K: u64>(x: u64) -> u64 {
+    let k = K.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    ((x ^ k).wrapping_mul(k).rotate_left((K % 61) as u32 + 1) ^ (x >> (K % 17 + 1)))
+        .wrapping_add(k >> 7)
 }

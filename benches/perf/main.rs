@@ -4,7 +4,7 @@
 //! and the charts beside it (`docs/src/perf-*.svg`).
 //!
 //! ```text
-//!   cargo bench                        everything (about 6 minutes on 2 cores)
+//!   cargo bench                        everything (about 7 minutes on 2 cores)
 //!   cargo bench -- http ws             only the benchmarks named (see NAMES)
 //!   cargo bench --bench perf -- --quick      short runs, to try the machinery; writes nothing
 //!   cargo bench --bench perf -- --no-write   print the results, leave docs/src/ alone
@@ -22,7 +22,8 @@
 //!   load.rs       the load generator: N connections on one epoll thread, latency per exchange
 //!   epoll.rs      epoll_create1 / epoll_ctl / epoll_wait by hand: the crate's only `unsafe`
 //!   servers.rs    starting ours (`--port 0 --quiet`), Node's programs, nginx, the baseline
-//!   baseline.rs   the plainest std server of our design, the floor our servers are held to
+//!   baseline.rs   the plainest std server of our design, the floor our servers are held to,
+//!                 and two variants of it that calibrate what an instruction costs
 //!   scenarios.rs  idle connections and memory, slowloris, Nagle, thread start-up
 //!   procfs.rs     CPU time, RSS, threads, descriptors, smaps, from /proc
 //!   report.rs     rows with targets, Markdown; svg.rs: the charts
@@ -53,6 +54,7 @@ use std::time::{Duration, Instant, SystemTime};
 /// The benchmarks, in the order they run; each name selects one on the command line.
 const NAMES: &[&str] = &[
     "http",
+    "calibrate",
     "http-close",
     "tcp1",
     "tcp50",
@@ -181,6 +183,9 @@ fn main() {
 
     if cfg.wants("http") {
         runs::http_keep_alive(&cfg, &mut report);
+    }
+    if cfg.wants("calibrate") {
+        runs::calibrate(&cfg, &mut report);
     }
     if cfg.wants("http-close") {
         runs::http_close(&cfg, &mut report);

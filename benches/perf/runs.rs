@@ -208,6 +208,45 @@ pub fn http_keep_alive(cfg: &Config, report: &mut Report) {
     wrk(cfg, report, &servers, bench);
 }
 
+/// What an instruction costs a server woken cold: ours and the HTTP baseline beside the
+/// baseline doing about as many instructions as ours does beyond it, once in a tight loop
+/// and once spread over as many cache lines of code as ours runs through (`baseline.rs`).
+/// The three differences split what our HTTP server costs beyond the baseline into the
+/// instructions themselves, the code they are spread over, and the rest.
+pub fn calibrate(cfg: &Config, report: &mut Report) {
+    println!("\n## Calibration: HTTP hello, keep-alive, 50 connections");
+    let servers = start_all(
+        report,
+        vec![
+            (Who::Ours, Server::ours("http-server", &[])),
+            (Who::Baseline, Server::baseline("http")),
+            (Who::Tight, Server::baseline("http-tight")),
+            (Who::Spread, Server::baseline("http-spread")),
+        ],
+    );
+    let results = alternate(
+        cfg,
+        report,
+        "calibration: http keep-alive 50",
+        &servers,
+        |s| plan(s, cfg, 50, Exchange::HttpKeepAlive),
+        cfg.rounds,
+    );
+    rows(
+        report,
+        &results,
+        "Calibration: HTTP hello, keep-alive, 50 connections",
+        "requests per server CPU-second",
+        Unit::PerCpuSecond("req"),
+        Outcome::per_server_cpu_second,
+        &[
+            (Who::Baseline, None),
+            (Who::Tight, None),
+            (Who::Spread, None),
+        ],
+    );
+}
+
 /// wrk's own figure for the keep-alive benchmark, if wrk is installed.
 fn wrk(cfg: &Config, report: &mut Report, servers: &[Server], bench: &str) {
     if crate::servers::version("wrk").is_none() {

@@ -23,6 +23,10 @@ pub enum Who {
     Before,
     /// The plainest std server of the same design (`baseline.rs`): the floor of ours.
     Baseline,
+    /// The HTTP baseline with work in few cache lines of code (`calibrate`).
+    Tight,
+    /// The HTTP baseline with work spread over many cache lines of code (`calibrate`).
+    Spread,
 }
 
 impl Who {
@@ -33,6 +37,8 @@ impl Who {
             Who::Nginx => "nginx",
             Who::Before => "before",
             Who::Baseline => "baseline",
+            Who::Tight => "baseline + tight work",
+            Who::Spread => "baseline + spread work",
         }
     }
 
@@ -44,6 +50,8 @@ impl Who {
             Who::Nginx => "#1f5fa8",
             Who::Before => "#888888",
             Who::Baseline => "#7d3c98",
+            Who::Tight => "#b07cc6",
+            Who::Spread => "#d2b4de",
         }
     }
 }
@@ -97,13 +105,18 @@ impl Server {
         Some(Server::start(Who::Before, command, None))
     }
 
-    /// The baseline server for `kind` (`http`, `tcp`, `websocket`): this bench binary again,
-    /// with `--baseline KIND`.
+    /// The baseline server for `kind` (`http`, `http-tight`, `http-spread`, `tcp`,
+    /// `websocket`): this bench binary again, with `--baseline KIND`.
     pub fn baseline(kind: &str) -> Result<Server, String> {
+        let who = match kind {
+            "http-tight" => Who::Tight,
+            "http-spread" => Who::Spread,
+            _ => Who::Baseline,
+        };
         let exe = std::env::current_exe().map_err(|e| format!("the bench binary: {e}"))?;
         let mut command = Command::new(exe);
         command.args(["--baseline", kind]);
-        Server::start(Who::Baseline, command, None)
+        Server::start(who, command, None)
     }
 
     /// A Node program from `benches/peers/`, given port 0.
