@@ -86,6 +86,10 @@ pub struct Response<'c> {
 /// large head or body, is given back.
 pub(crate) const KEPT_BUFFER: usize = 1024;
 
+/// The room a connection's first response starts with: a head of a few fields and a small
+/// body, such as a hello's (a larger one grows the buffer as it is written).
+const HEAD_ROOM: usize = 512;
+
 impl<'c> Response<'c> {
     pub(crate) fn new(
         socket: &'c Socket,
@@ -341,14 +345,29 @@ impl<'c> Response<'c> {
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .chain(extra.iter().copied())
         };
-        let has = |name: &str| fields().any(|(n, _)| n.eq_ignore_ascii_case(name));
         // The handler's own framing fields, each valid and not contradicting another (RFC 9112
         // §6.2-6.3): a broken length is an error, never ignored next to an added chunked.
         let declared = check_framing(fields())?;
-        // RFC 9112 §9.6: a server that sends `Connection: close` closes after this response.
-        let mut keep_alive = self.keep_alive
-            && !fields()
-                .any(|(n, v)| n.eq_ignore_ascii_case("connection") && has_token(v, "close"));
+
+        // The handler's fields, in one pass: each written (or refused), and what HTTP/1.1 must
+        // know of them noted. The buffer (the last response's, kept) has room for a small
+        // body after the head.
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.reserve(HEAD_ROOM);
+        let mut head = HeadWriter::response_in(buffer, status)?;
+        let (mut date, mut connection, mut close) = (false, false, false);
+        for (name, value) in fields() {
+            head.field(name, value)?;
+            if name.eq_ignore_ascii_case("connection") {
+                connection = true;
+                // RFC 9112 §9.6: a server that sends `Connection: close` closes after this
+                // response.
+                close |= has_token(value, "close");
+            } else if name.eq_ignore_ascii_case("date") {
+                date = true;
+            }
+        }
+        let mut keep_alive = self.keep_alive && !close;
 
         // The framing, RFC 9112 §6.1-6.3, in the order of §6.3's rules.
         let out = if self.head_request || bodiless_status(status) {
@@ -376,20 +395,11 @@ impl<'c> Response<'c> {
             keep_alive = false;
         }
 
-        // The handler's fields, then what HTTP/1.1 needs, in Node's order, written into one
-        // buffer with room for a small body after the head.
-        let capacity = 256 + fields().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>();
-        let mut buffer = std::mem::take(&mut self.buffer);
-        buffer.reserve(capacity);
-        let mut head = HeadWriter::response_in(buffer, status)?;
-        for (name, value) in fields() {
-            head.field(name, value)?;
-        }
         // What HTTP/1.1 needs, composed here from constants and numbers: written as it is.
-        if !has("date") {
+        if !date {
             with_date_line(|line| head.own_lines(&[line]));
         }
-        if !has("connection") {
+        if !connection {
             if keep_alive {
                 let timeout = Decimal::new(self.keep_alive_timeout.as_secs());
                 head.own_lines(&[
