@@ -23,9 +23,9 @@
 //! runs 450), the extra ones to no purpose:
 //!
 //! ```text
-//!   http-tight    in a loop: 13 scans of the head, in ~40 cache lines of code
+//!   http-tight    in a loop: 13 scans of the head, in ~20 cache lines of code
 //!   http-spread   straight through: 256 small functions, in ~280 cache lines of code
-//!                 (http-server runs through ~310)
+//!                 (http-server runs through ~300)
 //! ```
 
 use netnotes::ws::frame::apply_mask;
