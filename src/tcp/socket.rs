@@ -76,6 +76,10 @@ const FLUSH_POLL: Duration = Duration::from_millis(5);
 /// Pieces given to [`Socket::write_all_parts`] that add up to no more than this are copied
 /// together and sent with one `send`; larger ones go out with one `writev`, uncopied.
 const JOIN_LIMIT: usize = 256;
+const _: () = assert!(
+    JOIN_LIMIT <= FIRST_READ,
+    "small pieces are joined in the first read's buffer"
+);
 
 /// The most [`Socket::shutdown_and_drain`] reads and drops before it closes anyway.
 pub const LINGER_BYTES: usize = 1024 * 1024;
@@ -86,10 +90,11 @@ pub const LINGER_BYTES: usize = 1024 * 1024;
 const FIRST_READ: usize = 1024;
 
 thread_local! {
-    /// The thread's [`FIRST_READ`] buffer. It lives beside the thread's stack (a thread's
-    /// own statics are laid out with its stack) and costs what 1 KiB of stack would, but it is
+    /// The thread's [`FIRST_READ`] buffer, where small pieces are also joined to be sent
+    /// ([`Socket::write_all_parts`]). It lives beside the thread's stack (a thread's own
+    /// statics are laid out with its stack) and costs what 1 KiB of stack would, but it is
     /// zeroed once, when the thread starts: a buffer on the stack would be zeroed for every
-    /// wait, since safe Rust reads only into memory already written.
+    /// read or write, since safe Rust reads only into memory already written.
     static FIRST: RefCell<[u8; FIRST_READ]> = const { RefCell::new([0; FIRST_READ]) };
 }
 
@@ -531,13 +536,16 @@ impl Socket {
             // Small pieces (a small WebSocket frame) are copied together and sent with one
             // `send`: copying them costs less than what `writev` does beyond `send` in the
             // kernel (reading the array of pieces, the file-write checks and notifications).
-            let mut joined = [0u8; JOIN_LIMIT];
-            let mut len = 0;
-            for part in parts {
-                joined[len..len + part.len()].copy_from_slice(part);
-                len += part.len();
-            }
-            return self.send_all(&joined[..len]);
+            // They are joined in the memory the last read went into: the thread's, already
+            // written, and where it was just working.
+            return FIRST.with_borrow_mut(|joined| {
+                let mut len = 0;
+                for part in parts {
+                    joined[len..len + part.len()].copy_from_slice(part);
+                    len += part.len();
+                }
+                self.send_all(&joined[..len])
+            });
         }
         // (`writev` has no MSG_NOSIGNAL: a peer that reset makes it raise SIGPIPE, which
         // Rust's runtime ignores in every Rust program, so it fails with EPIPE instead.)
