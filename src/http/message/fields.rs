@@ -128,7 +128,7 @@ impl Fields {
     /// The fields as `(name, value)` pairs, in arrival order.
     pub fn iter(&self) -> Iter<'_> {
         Iter {
-            text: &self.text,
+            fields: self,
             spans: self.spans.as_slice().iter(),
         }
     }
@@ -186,7 +186,7 @@ impl Fields {
 /// The fields of a head, pair by pair ([`Fields::iter`]).
 #[derive(Clone)]
 pub struct Iter<'a> {
-    text: &'a str,
+    fields: &'a Fields,
     spans: slice::Iter<'a, (Span, Span)>,
 }
 
@@ -194,12 +194,8 @@ impl<'a> Iterator for Iter<'a> {
     type Item = (&'a str, &'a str);
 
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
-        let &((n0, n1), (v0, v1)) = self.spans.next()?;
-        let text = self.text;
-        Some((
-            &text[n0 as usize..n1 as usize],
-            &text[v0 as usize..v1 as usize],
-        ))
+        let &(name, value) = self.spans.next()?;
+        Some((self.fields.at(name), self.fields.at(value)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -259,8 +255,8 @@ pub(super) fn head_text(head: Vec<u8>) -> Result<String, ParseError> {
     }
     Ok(match String::from_utf8(head) {
         Ok(text) if text.is_ascii() => text,
-        Ok(text) => latin1(text.as_bytes()),
-        Err(e) => latin1(e.as_bytes()),
+        Ok(text) => widen(text.as_bytes()),
+        Err(e) => widen(e.as_bytes()),
     })
 }
 
@@ -268,8 +264,13 @@ pub(super) fn head_text(head: Vec<u8>) -> Result<String, ParseError> {
 pub(super) fn latin1(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(text) if text.is_ascii() => text.to_owned(),
-        _ => bytes.iter().map(|&b| char::from(b)).collect(),
+        _ => widen(bytes),
     }
+}
+
+/// Each byte as the character with that number (bytes known not to be all ASCII).
+fn widen(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// The lines of a complete head as places in its text, each without its CRLF, the final
