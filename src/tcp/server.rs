@@ -54,9 +54,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// The stack each connection thread gets. A handler needs little: reads go to the heap, and
-/// the first read of each wait goes into 1 KiB the thread has beside its stack. (Much smaller stacks do not save
-/// memory: the pages a thread touches are what cost, and glibc touches a few whatever the
-/// size.)
+/// the first read of each wait goes into 1 KiB the thread has beside its stack. (Much smaller
+/// stacks do not save memory: the pages a thread touches are what cost, and glibc touches a
+/// few whatever the size.)
 pub const STACK_SIZE: usize = 64 * 1024;
 
 /// The default limit on open connections, `--max-connections` (docs/src/command-line.md):

@@ -429,10 +429,10 @@ impl Socket {
     /// A blocking read needs its buffer while it waits, and 64 KiB for each idle connection
     /// would be most of what a connection costs. So the wait is a read into a small buffer of
     /// the thread's own (1 KiB) — our `epoll_wait`: it returns once bytes or FIN are there —
-    /// and only then does `buf` grow, by just what came. A request head, a ping, a
-    /// small frame: one system call. Only when those 1 KiB fill up is more likely waiting: it
-    /// is taken at once, with one non-blocking read of up to 63 KiB more, so that one call still returns all that
-    /// has arrived, up to 64 KiB, as libuv's read does.
+    /// and only then does `buf` grow, by just what came. A request head, a ping, a small
+    /// frame: one system call. Only when those 1 KiB fill up is more likely waiting: it is
+    /// taken at once, with one non-blocking read of up to 63 KiB more, so that one call still
+    /// returns all that has arrived, up to 64 KiB, as libuv's read does.
     pub fn read_into(&self, buf: &mut Vec<u8>, wait: Option<Duration>) -> io::Result<usize> {
         self.read_at_most(buf, READ_SIZE, wait)
     }

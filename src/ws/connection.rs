@@ -567,8 +567,9 @@ impl WebSocket {
     ///
     /// A connection with a buffer in hand (a spare or an inbox buffer from
     /// [`WebSocket::reuse`], or a message being read) waits [`KEEP_SPARE`] at most at a time:
-    /// quiet that long, it gives them back, and waits on for what is left of the interval. The socket's receive
-    /// timeout stays the same while messages keep coming, so that costs no system call.
+    /// quiet that long, it gives them back, and waits on for what is left of the interval. The
+    /// socket's receive timeout stays the same while messages keep coming, so that costs no
+    /// system call.
     fn read_more(&mut self, mut message: Option<&mut [u8]>) -> Result<usize, Stop> {
         // How long this call has waited in steps of KEEP_SPARE without a byte.
         let mut waited = Duration::ZERO;
