@@ -50,10 +50,11 @@ pub fn serve(args: &[String]) {
         "http" => |stream| http(stream, |_| {}),
         "http-tight" => |stream| http(stream, tight),
         "http-spread" => |stream| http(stream, spread),
+        "http-strict" => super::strict::http,
         "tcp" => tcp,
         "websocket" => websocket,
         _ => {
-            eprintln!("error: --baseline takes http, http-tight, http-spread, tcp or websocket");
+            eprintln!("error: --baseline takes http, http-tight, http-spread, http-strict, tcp or websocket");
             std::process::exit(2);
         }
     };

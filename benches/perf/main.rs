@@ -34,6 +34,7 @@
 #![deny(unsafe_code)]
 
 mod baseline;
+mod strict;
 // The tests' helpers; the bench uses their reading of a listening line (`port_in`).
 #[path = "../../tests/common/mod.rs"]
 mod common;

@@ -222,6 +222,7 @@ pub fn calibrate(cfg: &Config, report: &mut Report) {
             (Who::Baseline, Server::baseline("http")),
             (Who::Tight, Server::baseline("http-tight")),
             (Who::Spread, Server::baseline("http-spread")),
+            (Who::Strict, Server::baseline("http-strict")),
         ],
     );
     let results = alternate(
@@ -243,6 +244,7 @@ pub fn calibrate(cfg: &Config, report: &mut Report) {
             (Who::Baseline, None),
             (Who::Tight, None),
             (Who::Spread, None),
+            (Who::Strict, None),
         ],
     );
 }

@@ -27,6 +27,9 @@ pub enum Who {
     Tight,
     /// The HTTP baseline with work spread over many cache lines of code (`calibrate`).
     Spread,
+    /// The HTTP baseline doing what http-server must check and decide, in as little code
+    /// as we could write it (`strict.rs`, `calibrate`).
+    Strict,
 }
 
 impl Who {
@@ -39,6 +42,7 @@ impl Who {
             Who::Baseline => "baseline",
             Who::Tight => "baseline + tight work",
             Who::Spread => "baseline + spread work",
+            Who::Strict => "baseline made strict",
         }
     }
 
@@ -52,6 +56,7 @@ impl Who {
             Who::Baseline => "#7d3c98",
             Who::Tight => "#b07cc6",
             Who::Spread => "#d2b4de",
+            Who::Strict => "#5b2c6f",
         }
     }
 }
@@ -105,12 +110,13 @@ impl Server {
         Some(Server::start(Who::Before, command, None))
     }
 
-    /// The baseline server for `kind` (`http`, `http-tight`, `http-spread`, `tcp`,
+    /// The baseline server for `kind` (`http`, `http-tight`, `http-spread`, `http-strict`, `tcp`,
     /// `websocket`): this bench binary again, with `--baseline KIND`.
     pub fn baseline(kind: &str) -> Result<Server, String> {
         let who = match kind {
             "http-tight" => Who::Tight,
             "http-spread" => Who::Spread,
+            "http-strict" => Who::Strict,
             _ => Who::Baseline,
         };
         let exe = std::env::current_exe().map_err(|e| format!("the bench binary: {e}"))?;
