@@ -15,7 +15,7 @@
 //! So it is the floor of any HTTP server of this design that answers as ours does: the
 //! calibration (`cargo bench --bench perf -- calibrate`) sets ours against it.
 
-use netnotes::http::message::{http_date, reason_phrase, METHODS};
+use netnotes::http::message::{http_date, is_field_byte, is_tchar, reason_phrase, METHODS};
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::io::{self, Read, Write};
@@ -32,15 +32,10 @@ const CLASS: [u8; 256] = {
     let mut b = 0;
     while b < 256 {
         let byte = b as u8;
-        let punct = matches!(
-            byte,
-            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
-                | b'`' | b'|' | b'~'
-        );
-        if byte.is_ascii_alphanumeric() || punct {
+        if is_tchar(byte) {
             table[b] |= TOKEN;
         }
-        if matches!(byte, b'\t' | b' '..=b'~' | 0x80..=0xff) {
+        if is_field_byte(byte) {
             table[b] |= VALUE;
         }
         if matches!(byte, 0x21..=0x7e) {
@@ -78,7 +73,13 @@ pub fn http(mut stream: TcpStream) -> io::Result<()> {
             };
             black_box(&head);
             out.clear();
-            answer(&mut out, &head, 200, &[("Content-Type", "text/plain")], b"Hello World\n");
+            answer(
+                &mut out,
+                &head,
+                200,
+                &[("Content-Type", "text/plain")],
+                b"Hello World\n",
+            );
             stream.write_all(&out)?;
             buf.copy_within(end..len, 0);
             len -= end;
@@ -176,7 +177,8 @@ fn parse(head: &[u8]) -> Option<Head> {
 
 /// Whether a comma-separated list holds `token`, in any case.
 fn has_token(list: &[u8], token: &[u8]) -> bool {
-    list.split(|&b| b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+    list.split(|&b| b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
 }
 
 /// At least one space.
@@ -229,7 +231,9 @@ fn answer(out: &mut Vec<u8>, head: &Head, status: u16, fields: &[(&str, &str)], 
         false => b"Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n",
     });
     out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
-    let digits = (usize::BITS - body.len().leading_zeros()).div_ceil(4).max(1);
+    let digits = (usize::BITS - body.len().leading_zeros())
+        .div_ceil(4)
+        .max(1);
     for shift in (0..digits).rev() {
         out.push(b"0123456789abcdef"[(body.len() >> (shift * 4)) & 15]);
     }

@@ -270,8 +270,8 @@ fn check_method_prefix(line: &[u8]) -> Result<(), ParseError> {
 }
 
 /// `tchar` (RFC 9110 §5.6.2): the bytes a token (a method, a field name) is made of.
-pub fn is_tchar(b: u8) -> bool {
-    TCHAR[usize::from(b)]
+pub const fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
 }
 
 /// Whether each byte is a `tchar`: one lookup for every byte of every field name read or
@@ -307,7 +307,7 @@ const TCHAR: [bool; 256] = {
 /// The bytes a field value or a reason phrase is made of (RFC 9110 §5.5, RFC 9112 §4): HTAB,
 /// SP, VCHAR and obs-text (0x80-0xFF), that is, anything but NUL, CR, LF, the other control
 /// bytes and DEL. Node's `checkInvalidHeaderChar` allows the same set.
-pub fn is_field_byte(b: u8) -> bool {
+pub const fn is_field_byte(b: u8) -> bool {
     matches!(b, b'\t' | b' '..=b'~' | 0x80..=0xff)
 }
 
