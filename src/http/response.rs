@@ -34,8 +34,8 @@
 //! has nothing better to do, and a peer that stops reading cannot make us buffer.
 
 use super::message::{
-    bodiless_status, check_field_line, check_framing, has_token, http_date, push_chunk, Decimal,
-    HeadWriter, InvalidHead, Version, LAST_CHUNK,
+    bodiless_status, check_declared, check_field_line, check_framing, has_token, http_date,
+    push_chunk, Decimal, FramingFields, HeadWriter, InvalidHead, Version, LAST_CHUNK,
 };
 use crate::tcp::Socket;
 use std::cell::RefCell;
@@ -63,21 +63,23 @@ pub struct Response<'c> {
     head_request: bool,
     version: Version,
     keep_alive: bool,
-    keep_alive_timeout: Duration,
+    /// The field lines a response that keeps the connection adds ([`keep_alive_lines`]).
+    keep_alive_lines: &'c [u8],
     send_timeout: Duration,
     status: u16,
     fields: Vec<(String, String)>,
-    /// The head once it is fixed (by `write_head`, or by the first write), not yet sent.
-    head: Option<Vec<u8>>,
+    /// How the body is framed, once the head is fixed (by `write_head`, or by the first
+    /// write): from then on the head can change no more.
     out: Option<Out>,
+    /// Bytes not sent yet: the head, from when it is fixed until the first write sends it with
+    /// the first body bytes. Its memory is kept from write to write, and from the
+    /// connection's last response ([`Response::take_buffer`]).
+    wire: Vec<u8>,
     head_sent: bool,
     finished: bool,
     destroyed: bool,
     /// The last field, status or framing the head writer refused.
     refused: Option<InvalidHead>,
-    /// Memory for the bytes of the next write, kept from the last one (and from the
-    /// connection's last response, [`Response::take_buffer`]).
-    buffer: Vec<u8>,
 }
 
 /// The most memory a connection keeps between requests in each of its two buffers, the one
@@ -90,13 +92,27 @@ pub(crate) const KEPT_BUFFER: usize = 1024;
 /// body, such as a hello's (a larger one grows the buffer as it is written).
 const HEAD_ROOM: usize = 512;
 
+/// The field lines a response that keeps its connection open says so with:
+/// `Connection: keep-alive` and, as Node adds, `Keep-Alive: timeout=N` with the seconds the
+/// server waits for the next request. The same for every response of a server, so composed
+/// once.
+pub(crate) fn keep_alive_lines(timeout: Duration) -> Vec<u8> {
+    let seconds = Decimal::new(timeout.as_secs());
+    let lines = [
+        b"Connection: keep-alive\r\nKeep-Alive: timeout=",
+        seconds.as_bytes(),
+        b"\r\n",
+    ];
+    lines.concat()
+}
+
 impl<'c> Response<'c> {
     pub(crate) fn new(
         socket: &'c Socket,
         head_request: bool,
         version: Version,
         keep_alive: bool,
-        keep_alive_timeout: Duration,
+        keep_alive_lines: &'c [u8],
         send_timeout: Duration,
         buffer: Vec<u8>,
     ) -> Response<'c> {
@@ -105,23 +121,24 @@ impl<'c> Response<'c> {
             head_request,
             version,
             keep_alive,
-            keep_alive_timeout,
+            keep_alive_lines,
             send_timeout,
             status: 200,
             fields: Vec::new(),
-            head: None,
             out: None,
+            wire: buffer,
             head_sent: false,
             finished: false,
             destroyed: false,
             refused: None,
-            buffer,
         }
     }
 
     /// The memory this response kept, empty, to write the connection's next response in.
     pub(crate) fn take_buffer(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.buffer)
+        let mut buffer = std::mem::take(&mut self.wire);
+        buffer.clear();
+        buffer
     }
 
     /// `res.statusCode`.
@@ -132,7 +149,7 @@ impl<'c> Response<'c> {
     /// Refuses a change to a head that is fixed already, as Node's `writeHead`, `setHeader`
     /// and `appendHeader` throw `ERR_HTTP_HEADERS_SENT` once `res._header` is set.
     fn head_open(&self, call: &'static str) -> Result<(), InvalidHead> {
-        if self.head.is_some() || self.head_sent {
+        if self.out.is_some() {
             return Err(InvalidHead::HeadersSent(call));
         }
         Ok(())
@@ -241,9 +258,9 @@ impl<'c> Response<'c> {
     /// framing, and the handler returned without fixing a head after it (it passed the error
     /// on, as an exception escapes a Node handler). The server answers it `500`.
     pub(crate) fn unanswered_refusal(&self) -> Option<&InvalidHead> {
-        match (&self.head, self.head_sent) {
-            (None, false) => self.refused.as_ref(),
-            _ => None,
+        match self.out {
+            None => self.refused.as_ref(),
+            Some(_) => None,
         }
     }
 
@@ -260,12 +277,11 @@ impl<'c> Response<'c> {
         if self.finished {
             return Err(io::Error::other("write after end"));
         }
-        if self.head.is_none() && !self.head_sent {
+        if self.out.is_none() {
             self.fix_head(self.status, &[], None)?;
         }
-        let mut wire = self.head.take().unwrap_or_else(|| self.take_buffer());
-        self.frame(chunk, &mut wire)?;
-        self.send(wire)
+        self.frame(chunk)?;
+        self.send()
     }
 
     /// `res.end(data)`: sends the last of the body and finishes the response. If nothing was
@@ -275,41 +291,42 @@ impl<'c> Response<'c> {
         if self.finished {
             return Ok(());
         }
-        if self.head.is_none() && !self.head_sent {
+        if self.out.is_none() {
             self.fix_head(self.status, &[], Some(data.len()))?;
         }
-        let mut wire = self.head.take().unwrap_or_else(|| self.take_buffer());
-        self.frame(data, &mut wire)?;
+        self.frame(data)?;
         match self.out {
-            Some(Out::Chunked) => wire.extend_from_slice(LAST_CHUNK),
+            Some(Out::Chunked) => self.wire.extend_from_slice(LAST_CHUNK),
             // Fewer bytes than promised: the client would wait for the rest, so close.
             Some(Out::Length(owed)) if owed > 0 => self.keep_alive = false,
             Some(Out::UntilClose) => self.keep_alive = false,
             _ => {}
         }
         self.finished = true;
-        self.send(wire)
+        self.send()
     }
 
-    /// Sends `wire`, and keeps its memory for the next write if it is small.
-    fn send(&mut self, mut wire: Vec<u8>) -> io::Result<()> {
+    /// Sends what is waiting in the wire buffer, and keeps its memory for the next write if it
+    /// is small.
+    fn send(&mut self) -> io::Result<()> {
         self.head_sent = true;
-        let sent = match wire.is_empty() {
+        let sent = match self.wire.is_empty() {
             true => Ok(()),
-            false => self.socket.write_all(&wire, Some(self.send_timeout)),
+            false => self.socket.write_all(&self.wire, Some(self.send_timeout)),
         };
         if sent.is_err() {
             self.keep_alive = false;
         }
-        if wire.capacity() <= KEPT_BUFFER {
-            wire.clear();
-            self.buffer = wire;
+        match self.wire.capacity() <= KEPT_BUFFER {
+            true => self.wire.clear(),
+            false => self.wire = Vec::new(),
         }
         sent
     }
 
-    /// Appends `data` to `wire`, framed as the body must be.
-    fn frame(&mut self, data: &[u8], wire: &mut Vec<u8>) -> io::Result<()> {
+    /// Appends `data` to the wire buffer, framed as the body must be.
+    fn frame(&mut self, data: &[u8]) -> io::Result<()> {
+        let wire = &mut self.wire;
         match self.out {
             None | Some(Out::Nothing) => {}
             Some(Out::Chunked) => push_chunk(wire, data),
@@ -330,34 +347,30 @@ impl<'c> Response<'c> {
         Ok(())
     }
 
-    /// Decides the framing and the connection's fate, and writes the head with the one head
-    /// writer; nothing changes if the writer refuses it. `extra`: fields of `write_head` that
-    /// are not stored; `whole_body`: the length of the body if `end(data)` alone makes it.
+    /// Decides the framing and the connection's fate, and writes the head into the wire
+    /// buffer with the one head writer; nothing changes if the writer refuses it. `extra`:
+    /// fields of `write_head` that are not stored; `whole_body`: the length of the body if
+    /// `end(data)` alone makes it.
     fn fix_head(
         &mut self,
         status: u16,
         extra: &[(&str, &str)],
         whole_body: Option<usize>,
     ) -> Result<(), InvalidHead> {
-        let fields = || {
-            self.fields
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .chain(extra.iter().copied())
-        };
-        // The handler's own framing fields, each valid and not contradicting another (RFC 9112
-        // §6.2-6.3): a broken length is an error, never ignored next to an added chunked.
-        let declared = check_framing(fields())?;
-
-        // The handler's fields, in one pass: each written (or refused), and what HTTP/1.1 must
-        // know of them noted. The buffer (the last response's, kept) has room for a small
+        // The handler's fields, in one pass: each written (or refused), and what HTTP/1.1
+        // must know of it noted. The buffer (the last response's, kept) has room for a small
         // body after the head.
-        let mut buffer = std::mem::take(&mut self.buffer);
+        let mut buffer = std::mem::take(&mut self.wire);
         buffer.reserve(HEAD_ROOM);
         let mut head = HeadWriter::response_in(buffer, status)?;
+        let mut framing = FramingFields::default();
         let (mut date, mut connection, mut close) = (false, false, false);
-        for (name, value) in fields() {
+        let stored = self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        for (name, value) in stored.chain(extra.iter().copied()) {
             head.field(name, value)?;
+            if framing.note(name, value) {
+                continue;
+            }
             if name.eq_ignore_ascii_case("connection") {
                 connection = true;
                 // RFC 9112 §9.6: a server that sends `Connection: close` closes after this
@@ -367,6 +380,9 @@ impl<'c> Response<'c> {
                 date = true;
             }
         }
+        // The handler's own framing fields, each valid and not contradicting another (RFC 9112
+        // §6.2-6.3): a broken length is an error, never ignored next to an added chunked.
+        let declared = check_declared(&framing)?;
         let mut keep_alive = self.keep_alive && !close;
 
         // The framing, RFC 9112 §6.1-6.3, in the order of §6.3's rules.
@@ -400,16 +416,10 @@ impl<'c> Response<'c> {
             with_date_line(|line| head.own_lines(&[line]));
         }
         if !connection {
-            if keep_alive {
-                let timeout = Decimal::new(self.keep_alive_timeout.as_secs());
-                head.own_lines(&[
-                    b"Connection: keep-alive\r\nKeep-Alive: timeout=",
-                    timeout.as_bytes(),
-                    b"\r\n",
-                ]);
-            } else {
-                head.own_lines(&[b"Connection: close\r\n"]);
-            }
+            head.own_lines(&[match keep_alive {
+                true => self.keep_alive_lines,
+                false => b"Connection: close\r\n",
+            }]);
         }
         match out {
             Out::Length(length) if declared.length.is_none() => {
@@ -424,7 +434,7 @@ impl<'c> Response<'c> {
         self.status = status;
         self.keep_alive = keep_alive;
         self.out = Some(out);
-        self.head = Some(head.finish());
+        self.wire = head.finish();
         Ok(())
     }
 }
@@ -487,8 +497,9 @@ mod tests {
     /// What a response keeps for the connection's next one, after `respond`, given `buffer`.
     fn kept(buffer: Vec<u8>, respond: impl FnOnce(&mut Response<'_>)) -> Vec<u8> {
         let (_client, socket) = connected();
-        let (timeout, send) = (Duration::from_secs(5), Duration::from_secs(1));
-        let mut res = Response::new(&socket, false, Version::Http11, true, timeout, send, buffer);
+        let lines = keep_alive_lines(Duration::from_secs(5));
+        let send = Duration::from_secs(1);
+        let mut res = Response::new(&socket, false, Version::Http11, true, &lines, send, buffer);
         respond(&mut res);
         res.take_buffer()
     }
@@ -512,12 +523,13 @@ mod tests {
     /// client received, up to the server's close.
     fn sent(head_request: bool, respond: impl FnOnce(&mut Response<'_>)) -> String {
         let (mut client, socket) = connected();
+        let lines = keep_alive_lines(Duration::from_secs(5));
         let mut res = Response::new(
             &socket,
             head_request,
             Version::Http11,
             true,
-            Duration::from_secs(5),
+            &lines,
             Duration::from_secs(1),
             Vec::new(),
         );

@@ -62,7 +62,7 @@ use super::message::{
 };
 use super::reader::{self, HeadError};
 use super::request::{BodyError, Request};
-use super::response::{Response, KEPT_BUFFER};
+use super::response::{keep_alive_lines, Response, KEPT_BUFFER};
 use crate::error::NodeError;
 use crate::tcp::{self, CloseHandle, ExitAfter, Inbox, Socket, READ_SIZE};
 use crate::timeout::is_timeout;
@@ -226,6 +226,9 @@ struct Shared<H> {
     close: CloseHandle,
     /// Requests begun, to know which one is the last under `--exit-after`.
     begun: ExitAfter,
+    /// `Connection: keep-alive` and `Keep-Alive: timeout=N`, for every response that keeps
+    /// its connection.
+    keep_alive_lines: Vec<u8>,
 }
 
 impl Server {
@@ -290,6 +293,7 @@ impl Server {
             options: self.options,
             close: self.tcp.close_handle(),
             begun: ExitAfter::new(self.options.exit_after),
+            keep_alive_lines: keep_alive_lines(self.options.limits.keep_alive_timeout),
         });
         self.tcp.run(move |socket| serve(&shared, socket));
     }
@@ -388,7 +392,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             head_request,
             version,
             keep_alive,
-            limits.keep_alive_timeout,
+            &shared.keep_alive_lines,
             limits.send_timeout,
             out,
         );

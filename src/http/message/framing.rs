@@ -62,7 +62,7 @@ impl RequestHead {
 /// with it ([`check_framing`](super::check_framing)), so the two cannot disagree on what a
 /// message declares.
 #[derive(Debug, Clone, Copy, Default)]
-pub(super) struct FramingFields<'a> {
+pub(crate) struct FramingFields<'a> {
     /// The first `Content-Length` value, as given.
     pub(super) length: Option<&'a str>,
     /// Whether `Content-Length` is given more than once.
@@ -100,18 +100,27 @@ impl<'a> FramingFields<'a> {
     pub(super) fn read(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut read = FramingFields::default();
         for (name, value) in fields {
-            if name.eq_ignore_ascii_case("content-length") {
-                read.repeated_length |= read.length.is_some();
-                read.length = read.length.or(Some(value));
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                read.transfer_encoding = true;
-                for coding in list_elements(value) {
-                    read.codings.chunked_last = coding.eq_ignore_ascii_case("chunked");
-                    read.codings.chunked += usize::from(read.codings.chunked_last);
-                }
-            }
+            read.note(name, value);
         }
         read
+    }
+
+    /// Notes one field, if it is a framing field: whether it was (for a reader that goes
+    /// through the fields once for more than their framing).
+    pub(crate) fn note(&mut self, name: &str, value: &'a str) -> bool {
+        if name.eq_ignore_ascii_case("content-length") {
+            self.repeated_length |= self.length.is_some();
+            self.length = self.length.or(Some(value));
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            self.transfer_encoding = true;
+            for coding in list_elements(value) {
+                self.codings.chunked_last = coding.eq_ignore_ascii_case("chunked");
+                self.codings.chunked += usize::from(self.codings.chunked_last);
+            }
+        } else {
+            return false;
+        }
+        true
     }
 
     /// The one `Content-Length`, if any: twice, even with equal values, or not `1*DIGIT`, is

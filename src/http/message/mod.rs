@@ -53,6 +53,7 @@ mod write;
 
 pub use body::{BodyDecoder, ChunkedDecoder, MAX_CHUNK_EXTENSION};
 pub use fields::{Fields, Iter as FieldsIter};
+pub(crate) use framing::FramingFields;
 pub use framing::{
     bodiless, bodiless_status, parse_content_length, Expectation, Framing, ResponseFraming,
 };
@@ -63,6 +64,7 @@ pub use head::{
 };
 pub use headers::{headers_json, headers_object, raw_headers, HeaderValue};
 pub use list::{has_token, list_elements, trim_ows};
+pub(crate) use write::check_declared;
 pub use write::{
     check_field_line, check_framing, http_date, push_chunk, reason_phrase, request_head,
     response_head, Decimal, DeclaredFraming, HeadWriter, InvalidHead, LAST_CHUNK,

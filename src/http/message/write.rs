@@ -360,7 +360,12 @@ pub struct DeclaredFraming {
 pub fn check_framing<'a>(
     fields: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<DeclaredFraming, InvalidHead> {
-    let read = FramingFields::read(fields);
+    check_declared(&FramingFields::read(fields))
+}
+
+/// [`check_framing`] of framing fields already read (by a writer that reads each field as
+/// it writes it).
+pub(crate) fn check_declared(read: &FramingFields<'_>) -> Result<DeclaredFraming, InvalidHead> {
     let refused = |error| match (error, read.length) {
         (ParseError::BadContentLength, Some(value)) => InvalidHead::ContentLength(value.into()),
         (error, _) => InvalidHead::Framing(error),
