@@ -348,7 +348,8 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         // 3. How the body is delimited (RFC 9112 §6.3), checked for every request, before any
         // hand-over: an upgrade or a tunnel must not start on a message that could be read
         // two ways (its body bytes would become the other protocol's).
-        let framing = match head.framing() {
+        let facts = head.facts();
+        let framing = match facts.framing {
             Ok(framing) => framing,
             Err(e) => return reject(shared, &socket, Rejection::Parse(e), false),
         };
@@ -362,8 +363,10 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             }
             return; // no listener: closed without an answer, as in Node
         }
-        if head.value("upgrade").is_some() && shared.handler.wants_upgrade(&head) {
-            let protocol = head.value("upgrade").unwrap_or_default().to_string();
+        if let Some(protocol) = facts
+            .upgrade
+            .filter(|_| shared.handler.wants_upgrade(&head))
+        {
             trace.emit("upgrade", Some(peer), format_args!("{protocol}"));
             let rest = inbox.take();
             return shared.handler.upgrade(head, socket, rest);
@@ -375,8 +378,8 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
 
         // 5. 'request' (or 'checkContinue'), then whatever the handler left of the body.
         let last = shared.begun.count();
-        let expectation = head.expectation();
-        let keep_alive = head.keep_alive() && !last;
+        let expectation = facts.expectation;
+        let keep_alive = facts.keep_alive && !last;
         let head_request = head.method == "HEAD";
         let version = head.version;
         let mut req = Request::new(

@@ -2,6 +2,7 @@
 //! `Transfer-Encoding` declare, the rules that decide a request's and a response's framing
 //! from them, which responses have no body at all, and what `Expect` asks for.
 
+use super::head::Persistence;
 use super::list::{list_elements, trim_ows};
 use super::{ParseError, RequestHead, ResponseHead, Version};
 
@@ -27,32 +28,77 @@ pub enum Expectation {
     Unknown,
 }
 
+/// What a server must know of a request before it answers it, read from its fields in one
+/// pass ([`RequestHead::facts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestFacts<'a> {
+    /// How the body is delimited ([`RequestHead::framing`]).
+    pub framing: Result<Framing, ParseError>,
+    /// Whether the connection may stay open ([`RequestHead::keep_alive`]).
+    pub keep_alive: bool,
+    /// What `Expect` asks for ([`RequestHead::expectation`]).
+    pub expectation: Expectation,
+    /// The first `Upgrade` value, if any.
+    pub upgrade: Option<&'a str>,
+}
+
 impl RequestHead {
-    /// What `Expect` asks for. Only HTTP/1.1 requests may ask (RFC 9110 §10.1.1: a server
-    /// MAY ignore it in HTTP/1.0, and Node does).
-    pub fn expectation(&self) -> Expectation {
-        if self.version != Version::Http11 {
-            return Expectation::None;
+    /// The framing, the connection's persistence, `Expect` and `Upgrade`, from one pass over
+    /// the fields (a server needs all four for every request).
+    pub fn facts(&self) -> RequestFacts<'_> {
+        let mut framing = FramingFields::default();
+        let mut persistence = Persistence::default();
+        let (mut expect, mut upgrade) = (None, None);
+        for (name, value) in self.fields.iter() {
+            if framing.note(name, value) {
+                continue;
+            }
+            if name.eq_ignore_ascii_case("connection") {
+                persistence.note(value);
+            } else if name.eq_ignore_ascii_case("expect") {
+                expect = expect.or(Some(value));
+            } else if name.eq_ignore_ascii_case("upgrade") {
+                upgrade = upgrade.or(Some(value));
+            }
         }
-        match self.value("expect") {
+        // Only HTTP/1.1 requests may ask (RFC 9110 §10.1.1: a server MAY ignore `Expect` in
+        // HTTP/1.0, and Node does).
+        let expectation = match expect {
+            _ if self.version != Version::Http11 => Expectation::None,
             None => Expectation::None,
             Some(v) if v.eq_ignore_ascii_case("100-continue") => Expectation::Continue,
             Some(_) => Expectation::Unknown,
+        };
+        RequestFacts {
+            framing: request_framing(&framing),
+            keep_alive: persistence.keeps(self.version),
+            expectation,
+            upgrade,
         }
+    }
+
+    /// What `Expect` asks for. Only HTTP/1.1 requests may ask.
+    pub fn expectation(&self) -> Expectation {
+        self.facts().expectation
     }
 
     /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
     /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
     pub fn framing(&self) -> Result<Framing, ParseError> {
-        match FramingFields::read(self.fields.iter()).declared()? {
-            Declared::Nothing => Ok(Framing::None),
-            Declared::Length(n) => Ok(Framing::Length(n)),
-            // RFC 9112 §6.3: in a request, chunked must be the last coding, and once.
-            Declared::Codings(codings) if codings.chunked_last && codings.chunked == 1 => {
-                Ok(Framing::Chunked)
-            }
-            Declared::Codings(_) => Err(ParseError::BadTransferEncoding),
+        self.facts().framing
+    }
+}
+
+/// A request's framing from its framing fields (RFC 9112 §6.3).
+fn request_framing(fields: &FramingFields<'_>) -> Result<Framing, ParseError> {
+    match fields.declared()? {
+        Declared::Nothing => Ok(Framing::None),
+        Declared::Length(n) => Ok(Framing::Length(n)),
+        // RFC 9112 §6.3: in a request, chunked must be the last coding, and once.
+        Declared::Codings(codings) if codings.chunked_last && codings.chunked == 1 => {
+            Ok(Framing::Chunked)
         }
+        Declared::Codings(_) => Err(ParseError::BadTransferEncoding),
     }
 }
 

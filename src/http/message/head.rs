@@ -2,7 +2,7 @@
 //! the field lines (§5), and the heads they make, [`RequestHead`] and [`ResponseHead`].
 
 use super::fields::{head_text, latin1, parse_fields, to_u32, Fields, Lines, Span};
-use super::ParseError;
+use super::{has_token, ParseError};
 
 /// The largest head accepted, request line through the empty line: 16 KiB, the default of
 /// Node's `--max-http-header-size`. A longer one is answered `431`.
@@ -90,16 +90,25 @@ pub struct RequestHead {
     target: Span,
 }
 
-/// Whether a connection stays open after a message with these fields (RFC 9112 §9.3), the
-/// same rule for requests and responses: `close` in `Connection` ends it; otherwise HTTP/1.1
-/// keeps it and HTTP/1.0 keeps it only if `Connection` holds `keep-alive`.
-fn keeps_alive(version: Version, fields: &Fields) -> bool {
-    if fields.has_token("connection", "close") {
-        return false;
+/// What `Connection` says of the connection (RFC 9112 §9.3), the same rule for requests and
+/// responses: `close` ends it; otherwise HTTP/1.1 keeps it and HTTP/1.0 keeps it only if
+/// `Connection` holds `keep-alive`. Noted one `Connection` line at a time.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Persistence {
+    close: bool,
+    keep_alive: bool,
+}
+
+impl Persistence {
+    /// Notes the tokens of one `Connection` value.
+    pub(super) fn note(&mut self, value: &str) {
+        self.close |= has_token(value, "close");
+        self.keep_alive |= has_token(value, "keep-alive");
     }
-    match version {
-        Version::Http11 => true,
-        Version::Http10 => fields.has_token("connection", "keep-alive"),
+
+    /// Whether the connection stays open after a message of `version` with the values noted.
+    pub(super) fn keeps(self, version: Version) -> bool {
+        !self.close && (version == Version::Http11 || self.keep_alive)
     }
 }
 
@@ -159,7 +168,7 @@ impl RequestHead {
     /// `Connection` ends it; otherwise HTTP/1.1 keeps it and HTTP/1.0 keeps it only if
     /// `Connection` holds `keep-alive`.
     pub fn keep_alive(&self) -> bool {
-        keeps_alive(self.version, &self.fields)
+        self.facts().keep_alive
     }
 }
 
@@ -422,7 +431,9 @@ impl ResponseHead {
     /// `Connection: keep-alive`. (A close-delimited body ends it too: see
     /// [`ResponseFraming::UntilClose`](super::ResponseFraming::UntilClose).)
     pub fn keep_alive(&self) -> bool {
-        keeps_alive(self.version, &self.fields)
+        let mut persistence = Persistence::default();
+        self.values("connection").for_each(|v| persistence.note(v));
+        persistence.keeps(self.version)
     }
 }
 

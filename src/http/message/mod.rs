@@ -55,7 +55,8 @@ pub use body::{BodyDecoder, ChunkedDecoder, MAX_CHUNK_EXTENSION};
 pub use fields::{Fields, Iter as FieldsIter};
 pub(crate) use framing::FramingFields;
 pub use framing::{
-    bodiless, bodiless_status, parse_content_length, Expectation, Framing, ResponseFraming,
+    bodiless, bodiless_status, parse_content_length, Expectation, Framing, RequestFacts,
+    ResponseFraming,
 };
 pub use head::{
     find_head, find_response_head, is_field_byte, is_tchar, parse_request_head,
