@@ -353,13 +353,16 @@ fn parse_field_line(text: &[u8], (start, end): Span) -> Result<(Span, Span), Par
     if matches!(line.first(), Some(b' ' | b'\t')) {
         return Err(ParseError::ObsFold);
     }
+    // The name is the run of tchars the line starts with, and a colon must end it.
     let colon = line
         .iter()
-        .position(|&b| b == b':')
-        .ok_or(ParseError::MissingColon)?;
-    let name = &line[..colon];
-    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
-        return Err(ParseError::BadFieldName);
+        .position(|&b| !is_tchar(b))
+        .unwrap_or(line.len());
+    if colon == 0 || line.get(colon) != Some(&b':') {
+        return Err(match line.contains(&b':') {
+            true => ParseError::BadFieldName,
+            false => ParseError::MissingColon,
+        });
     }
     let after = &line[colon + 1..];
     let (from, to) = ows_bounds(after);

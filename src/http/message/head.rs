@@ -358,15 +358,27 @@ fn parse_request_line(
     (start, end): Span,
 ) -> Result<(&'static str, Span, Version), ParseError> {
     let line = &text.as_bytes()[start as usize..end as usize];
-    if line.first() == Some(&b' ') || line.last() == Some(&b' ') {
+    // The three parts, each up to the next space, with runs of spaces between them. No part
+    // may be missing, and nothing may come before the first or after the last.
+    let mut parts = [(0, 0); 3];
+    let mut i = 0;
+    for part in &mut parts {
+        if i == line.len() || line[i] == b' ' {
+            return Err(ParseError::BadRequestLine);
+        }
+        let from = i;
+        while i < line.len() && line[i] != b' ' {
+            i += 1;
+        }
+        *part = (from, i);
+        while i < line.len() && line[i] == b' ' {
+            i += 1;
+        }
+    }
+    if i < line.len() || line.last() == Some(&b' ') {
         return Err(ParseError::BadRequestLine);
     }
-    let mut parts = line.split(|&b| b == b' ').filter(|p| !p.is_empty());
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(ParseError::BadRequestLine);
-    };
+    let [method, target, version] = parts.map(|(from, to)| &line[from..to]);
     if !method.iter().all(|&b| is_tchar(b)) {
         return Err(if method.contains(&b'\t') {
             ParseError::BadRequestLine
@@ -383,15 +395,10 @@ fn parse_request_line(
         b"HTTP/1.0" => Version::Http10,
         _ => return Err(ParseError::BadVersion),
     };
-    // The target is the second part: after the method and the spaces that follow it.
-    let spaces = line[method.len()..]
-        .iter()
-        .take_while(|&&b| b == b' ')
-        .count();
-    let target_start = start + to_u32(method.len() + spaces);
+    let (target_start, target_end) = parts[1];
     Ok((
         method,
-        (target_start, target_start + to_u32(target.len())),
+        (start + to_u32(target_start), start + to_u32(target_end)),
         version,
     ))
 }
