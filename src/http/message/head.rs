@@ -161,7 +161,8 @@ impl RequestHead {
                 target = rest.find('/').map_or("/", |i| &rest[i..]);
             }
         }
-        target.split(['?', '#']).next().unwrap_or(target)
+        let end = target.bytes().position(|b| b == b'?' || b == b'#');
+        &target[..end.unwrap_or(target.len())]
     }
 
     /// Whether the connection may stay open after the response (RFC 9112 §9.3): `close` in
