@@ -361,6 +361,21 @@ fn parse_request_line(
     let line = &text.as_bytes()[start as usize..end as usize];
     // The three parts, each up to the next space, with runs of spaces between them. No part
     // may be missing, and nothing may come before the first or after the last.
+    match request_line_parts(line) {
+        Ok(parsed) => Ok(parsed),
+        // A line that does not begin with a method is refused for that, as the head finder
+        // refuses a head that is still coming.
+        Err(e) => Err(check_method_prefix(line).err().unwrap_or(e)),
+    }
+    .map(|(method, (target_start, target_end), version)| {
+        let target = (start + to_u32(target_start), start + to_u32(target_end));
+        (method, target, version)
+    })
+}
+
+/// [`parse_request_line`] of the line alone: the method, where the target is in the line,
+/// and the version.
+fn request_line_parts(line: &[u8]) -> Result<(&'static str, (usize, usize), Version), ParseError> {
     let mut parts = [(0, 0); 3];
     let mut i = 0;
     for part in &mut parts {
@@ -396,12 +411,7 @@ fn parse_request_line(
         b"HTTP/1.0" => Version::Http10,
         _ => return Err(ParseError::BadVersion),
     };
-    let (target_start, target_end) = parts[1];
-    Ok((
-        method,
-        (start + to_u32(target_start), start + to_u32(target_end)),
-        version,
-    ))
+    Ok((method, parts[1], version))
 }
 
 /// A parsed response head: the status line and the fields, in arrival order.
@@ -542,7 +552,16 @@ impl HeadFinder {
         let scan = if self.response {
             find_response_head(buf, self.resume, max_bytes)?
         } else {
-            find_head(buf, self.resume, max_bytes)?
+            // A whole head is parsed next, and the parser checks its start line, the method
+            // first, by the same rule (`parse_request_line`); only a head still coming is
+            // judged by its first bytes here.
+            match scan_to_empty_line(buf, 0, self.resume, max_bytes) {
+                Ok(complete @ HeadScan::Complete { .. }) => complete,
+                scan => {
+                    check_method_prefix(buf)?;
+                    scan?
+                }
+            }
         };
         Ok(match scan {
             HeadScan::Incomplete { resume } => {
