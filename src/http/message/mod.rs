@@ -15,16 +15,17 @@
 //! ([`super::client`]) feed these functions the bytes they have read and act on what they
 //! return, so every rule can be tested on bytes alone. One file per part of a message:
 //!
-//! - `head.rs`, the head: [`find_head`] finds where a head ends, resuming where it stopped, and
+//! - `find.rs`, where a head ends: [`find_head`] finds it, resuming where it stopped, and
 //!   rejects bare line feeds and heads over [`MAX_HEADER_BYTES`] as soon as they show;
-//!   [`parse_request_head`] turns a complete head into a [`RequestHead`], or says which rule the
-//!   bytes broke ([`ParseError`]); for the client, [`find_response_head`] and
-//!   [`parse_response_head`] into a [`ResponseHead`]. One field parser serves both directions.
-//!   [`HeadFinder`] runs them on bytes that arrive piece by piece, dropping the empty lines
-//!   before a head as they come (the head reader, [`super::reader`], is built on it);
+//!   [`find_response_head`] does the same for the client; [`HeadFinder`] runs them on bytes
+//!   that arrive piece by piece, dropping the empty lines before a head as they come (the head
+//!   reader, [`super::reader`], is built on it);
+//! - `head.rs` and `fields.rs`, the head: [`parse_request_head`] turns a complete head into a
+//!   [`RequestHead`], or says which rule the bytes broke ([`ParseError`]);
+//!   [`parse_response_head`] into a [`ResponseHead`]. One field parser serves both directions;
 //! - `framing.rs`, how long the body is: [`RequestHead::framing`] and
 //!   [`ResponseHead::framing`] (RFC 9112 §6.3, `Content-Length` and `Transfer-Encoding`), and
-//!   what `Expect` asks for;
+//!   what `Expect` asks for; [`RequestHead::facts`] reads all a server needs in one pass;
 //! - `body.rs`, the body: [`BodyDecoder`] takes a body off the wire as its bytes arrive,
 //!   whatever its framing (a chunked one through [`ChunkedDecoder`]);
 //! - `list.rs`, field values: [`trim_ows`], and the comma-separated lists [`list_elements`]
@@ -45,6 +46,7 @@ use std::fmt;
 
 mod body;
 mod fields;
+mod find;
 mod framing;
 mod head;
 mod headers;
@@ -53,15 +55,15 @@ mod write;
 
 pub use body::{BodyDecoder, ChunkedDecoder, MAX_CHUNK_EXTENSION};
 pub use fields::{Fields, Iter as FieldsIter};
+pub use find::{find_head, find_response_head, Found, HeadFinder, HeadScan};
 pub(crate) use framing::FramingFields;
 pub use framing::{
     bodiless, bodiless_status, parse_content_length, Expectation, Framing, RequestFacts,
     ResponseFraming,
 };
 pub use head::{
-    find_head, find_response_head, is_field_byte, is_tchar, parse_request_head,
-    parse_response_head, Found, HeadFinder, HeadScan, RequestHead, ResponseHead, Version,
-    MAX_HEADERS, MAX_HEADER_BYTES, METHODS,
+    is_field_byte, is_tchar, parse_request_head, parse_response_head, RequestHead, ResponseHead,
+    Version, MAX_HEADERS, MAX_HEADER_BYTES, METHODS,
 };
 pub use headers::{headers_json, headers_object, raw_headers, HeaderValue};
 pub use list::{has_token, list_elements, trim_ows};
