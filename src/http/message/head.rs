@@ -245,7 +245,7 @@ pub const fn is_field_byte(b: u8) -> bool {
     matches!(b, b'\t' | b' '..=b'~' | 0x80..=0xff)
 }
 
-/// Parses a complete head (as [`find_head`] delimits it: request line through the empty line).
+/// Parses a complete head (as [`find_head`](super::find_head) delimits it: request line through the empty line).
 /// Given in a `Vec` of its own (as the server's reader gives it), an ASCII head becomes the
 /// fields' text without a copy.
 ///
@@ -379,7 +379,8 @@ impl ResponseHead {
     }
 }
 
-/// Parses a complete response head (as [`find_response_head`] delimits it).
+/// Parses a complete response head (as [`find_response_head`](super::find_response_head)
+/// delimits it).
 ///
 /// `status-line = HTTP-version SP status-code SP [ reason-phrase ]` (RFC 9112 §4); like Node,
 /// the space before an empty reason may be missing (`HTTP/1.1 200`).
