@@ -245,7 +245,8 @@ pub const fn is_field_byte(b: u8) -> bool {
     matches!(b, b'\t' | b' '..=b'~' | 0x80..=0xff)
 }
 
-/// Parses a complete head (as [`find_head`](super::find_head) delimits it: request line through the empty line).
+/// Parses a complete head (as [`find_head`](super::find_head) delimits it: request line
+/// through the empty line).
 /// Given in a `Vec` of its own (as the server's reader gives it), an ASCII head becomes the
 /// fields' text without a copy.
 ///
