@@ -40,7 +40,7 @@ pub enum BodyError {
 /// A request, as a handler sees it: the parsed head and a body to read.
 #[derive(Debug)]
 pub struct Request<'c> {
-    head: RequestHead,
+    head: &'c RequestHead,
     body: BodyDecoder,
     socket: &'c Socket,
     inbox: &'c mut Inbox,
@@ -52,7 +52,7 @@ pub struct Request<'c> {
 
 impl<'c> Request<'c> {
     pub(crate) fn new(
-        head: RequestHead,
+        head: &'c RequestHead,
         framing: Framing,
         socket: &'c Socket,
         inbox: &'c mut Inbox,
@@ -69,11 +69,6 @@ impl<'c> Request<'c> {
             received: 0,
             error: None,
         }
-    }
-
-    /// The head, the request being over (its memory is kept for the next one).
-    pub(crate) fn into_head(self) -> RequestHead {
-        self.head
     }
 
     /// `req.method`: `GET`, `POST`, ...
@@ -103,7 +98,7 @@ impl<'c> Request<'c> {
 
     /// The parsed head, fields in arrival order.
     pub fn head(&self) -> &RequestHead {
-        &self.head
+        self.head
     }
 
     /// `req.trailers`: fields sent after a chunked body, once it has been read to the end.

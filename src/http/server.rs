@@ -384,7 +384,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         let head_request = head.method == "HEAD";
         let version = head.version;
         let mut req = Request::new(
-            head,
+            &head,
             framing,
             &socket,
             &mut inbox,
@@ -414,9 +414,9 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             Expectation::Unknown => drop(res.write_head(417, &[])),
         }
         let after = finish(&mut req, &mut res);
-        let head = req.into_head();
-        inbox.reuse(head.into_buffer());
         out = res.take_buffer();
+        drop(req);
+        inbox.reuse(head.into_buffer());
         if last {
             shared.close.close();
         }
