@@ -209,7 +209,7 @@ impl Messages {
             head.target(),
             head.version.as_str()
         ));
-        field_lines(&head.fields, lines);
+        field_lines(head.fields(), lines);
         self.methods_queue().push_back(head.method);
         if head.method == "CONNECT" {
             lines.push("no body: CONNECT; if answered 2xx, a tunnel follows".into());

@@ -342,7 +342,7 @@ impl Proxy {
 /// The fields to send upstream: end-to-end ones only, `Host` from the target (RFC 9112
 /// §3.2.2: a proxy MUST replace it), and `Via`.
 fn upstream_fields(head: &RequestHead, host: &str) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = end_to_end(&head.fields)
+    let mut fields: Vec<(String, String)> = end_to_end(head.fields())
         .into_iter()
         .filter(|(n, _)| !n.eq_ignore_ascii_case("host"))
         .collect();

@@ -88,12 +88,12 @@ impl<'c> Request<'c> {
 
     /// `req.headers`: names lowercased, repeated fields merged by Node's rules.
     pub fn headers(&self) -> Vec<(String, HeaderValue)> {
-        headers_object(&self.head.fields)
+        headers_object(self.head.fields())
     }
 
     /// `req.rawHeaders`: names and values as sent, alternating, in order.
     pub fn raw_headers(&self) -> Vec<&str> {
-        raw_headers(&self.head.fields)
+        raw_headers(self.head.fields())
     }
 
     /// The parsed head, fields in arrival order.

@@ -178,8 +178,13 @@ impl Fields {
     }
 
     /// The text at `span`.
-    pub(super) fn at(&self, (start, end): Span) -> &str {
-        &self.text[start as usize..end as usize]
+    pub(super) fn at(&self, span: Span) -> &str {
+        at(&self.text, span)
+    }
+
+    /// Where each field's name and value are in the text.
+    pub(super) fn places(&self) -> &[(Span, Span)] {
+        self.spans.as_slice()
     }
 }
 
@@ -235,6 +240,11 @@ impl fmt::Debug for Fields {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }
+}
+
+/// The part of `text` at `span`.
+pub(super) fn at(text: &str, (start, end): Span) -> &str {
+    &text[start as usize..end as usize]
 }
 
 /// A `usize` that fits in a [`Span`]. Every head is parsed only after
@@ -325,13 +335,16 @@ pub(super) fn parse_fields(
     text: &str,
     lines: impl Iterator<Item = Span>,
     max_fields: usize,
+    mut each: impl FnMut((Span, Span)),
 ) -> Result<Spans, ParseError> {
     let mut spans = Spans::NONE;
     for (count, line) in lines.enumerate() {
         if count == max_fields {
             return Err(ParseError::TooManyFields);
         }
-        spans.push(parse_field_line(text.as_bytes(), line)?);
+        let field = parse_field_line(text.as_bytes(), line)?;
+        each(field);
+        spans.push(field);
     }
     Ok(spans)
 }
@@ -342,7 +355,7 @@ pub(super) fn parse_field_section(
     max_fields: usize,
 ) -> Result<Fields, ParseError> {
     let text = head_text(section)?;
-    let spans = parse_fields(&text, Lines::of(&text), max_fields)?;
+    let spans = parse_fields(&text, Lines::of(&text), max_fields, |_| {})?;
     Ok(Fields::parsed(text, spans))
 }
 

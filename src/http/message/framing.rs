@@ -2,6 +2,7 @@
 //! `Transfer-Encoding` declare, the rules that decide a request's and a response's framing
 //! from them, which responses have no body at all, and what `Expect` asks for.
 
+use super::fields::Span;
 use super::head::Persistence;
 use super::list::{list_elements, trim_ows};
 use super::{ParseError, RequestHead, ResponseHead, Version};
@@ -28,8 +29,7 @@ pub enum Expectation {
     Unknown,
 }
 
-/// What a server must know of a request before it answers it, read from its fields in one
-/// pass ([`RequestHead::facts`]).
+/// What a server must know of a request before it answers it ([`RequestHead::facts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestFacts<'a> {
     /// How the body is delimited ([`RequestHead::framing`]).
@@ -42,50 +42,88 @@ pub struct RequestFacts<'a> {
     pub upgrade: Option<&'a str>,
 }
 
-impl RequestHead {
-    /// The framing, the connection's persistence, `Expect` and `Upgrade`, from one pass over
-    /// the fields (a server needs all four for every request).
-    pub fn facts(&self) -> RequestFacts<'_> {
-        let mut framing = FramingFields::default();
-        let mut persistence = Persistence::default();
-        let (mut expect, mut upgrade) = (None, None);
-        for (name, value) in self.fields.iter() {
-            if framing.note(name, value) {
-                continue;
-            }
-            if name.eq_ignore_ascii_case("connection") {
-                persistence.note(value);
-            } else if name.eq_ignore_ascii_case("expect") {
-                expect = expect.or(Some(value));
-            } else if name.eq_ignore_ascii_case("upgrade") {
-                upgrade = upgrade.or(Some(value));
-            }
+/// [`RequestFacts`] as a head keeps them: noted while its fields are parsed, as Node's parser
+/// sets its flags field by field, so that no one reads the fields again to find them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Facts {
+    framing: Result<Framing, ParseError>,
+    pub(super) keep_alive: bool,
+    expectation: Expectation,
+    /// Where the first `Upgrade` value is in the fields' text.
+    upgrade: Option<Span>,
+    /// Whether a `Host` field came.
+    pub(super) host: bool,
+}
+
+/// Notes the fields of a request head one at a time, then gives its [`Facts`].
+#[derive(Debug, Default)]
+pub(super) struct FactsReader<'a> {
+    framing: FramingFields<'a>,
+    persistence: Persistence,
+    expect: Option<&'a str>,
+    upgrade: Option<Span>,
+    host: bool,
+}
+
+impl<'a> FactsReader<'a> {
+    /// Notes the field `name: value`, the value being at `place` in the head's text.
+    pub(super) fn note(&mut self, name: &str, value: &'a str, place: Span) {
+        if self.framing.note(name, value) {
+            return;
         }
+        if name.eq_ignore_ascii_case("host") {
+            self.host = true;
+        } else if name.eq_ignore_ascii_case("connection") {
+            self.persistence.note(value);
+        } else if name.eq_ignore_ascii_case("expect") {
+            self.expect = self.expect.or(Some(value));
+        } else if name.eq_ignore_ascii_case("upgrade") {
+            self.upgrade = self.upgrade.or(Some(place));
+        }
+    }
+
+    /// The facts of a request of `version` with the fields noted.
+    pub(super) fn facts(self, version: Version) -> Facts {
         // Only HTTP/1.1 requests may ask (RFC 9110 §10.1.1: a server MAY ignore `Expect` in
         // HTTP/1.0, and Node does).
-        let expectation = match expect {
-            _ if self.version != Version::Http11 => Expectation::None,
+        let expectation = match self.expect {
+            _ if version != Version::Http11 => Expectation::None,
             None => Expectation::None,
             Some(v) if v.eq_ignore_ascii_case("100-continue") => Expectation::Continue,
             Some(_) => Expectation::Unknown,
         };
-        RequestFacts {
-            framing: request_framing(&framing),
-            keep_alive: persistence.keeps(self.version),
+        Facts {
+            framing: request_framing(&self.framing),
+            keep_alive: self.persistence.keeps(version),
             expectation,
-            upgrade,
+            upgrade: self.upgrade,
+            host: self.host,
+        }
+    }
+}
+
+impl RequestHead {
+    /// The framing, the connection's persistence, `Expect` and `Upgrade`: what a server needs
+    /// of every request, noted as the fields were read.
+    pub fn facts(&self) -> RequestFacts<'_> {
+        let facts = self.facts;
+        RequestFacts {
+            framing: facts.framing,
+            keep_alive: facts.keep_alive,
+            expectation: facts.expectation,
+            upgrade: facts.upgrade.map(|place| self.fields().at(place)),
         }
     }
 
     /// What `Expect` asks for. Only HTTP/1.1 requests may ask.
     pub fn expectation(&self) -> Expectation {
-        self.facts().expectation
+        self.facts.expectation
     }
 
     /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
     /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
     pub fn framing(&self) -> Result<Framing, ParseError> {
-        self.facts().framing
+        self.facts.framing
     }
 }
 

@@ -1,7 +1,8 @@
 //! HTTP报文, the head: where it ends, the request line and the status line (RFC 9112 §3, §4),
 //! the field lines (§5), and the heads they make, [`RequestHead`] and [`ResponseHead`].
 
-use super::fields::{head_text, latin1, parse_fields, to_u32, Fields, Lines, Span};
+use super::fields::{at, head_text, latin1, parse_fields, to_u32, Fields, Lines, Span};
+use super::framing::{Facts, FactsReader};
 use super::{has_token, ParseError};
 
 /// The largest head accepted, request line through the empty line: 16 KiB, the default of
@@ -83,11 +84,12 @@ pub struct RequestHead {
     pub method: &'static str,
     /// The version.
     pub version: Version,
-    /// The fields: names as sent, values with surrounding whitespace removed and bytes above
-    /// 0x7F read as Latin-1 (as Node shows them).
-    pub fields: Fields,
+    /// The fields ([`RequestHead::fields`]).
+    fields: Fields,
     /// Where the request-target is in the fields' text ([`RequestHead::target`]).
     target: Span,
+    /// What the fields say that a server acts on ([`RequestHead::facts`]).
+    pub(super) facts: Facts,
 }
 
 /// What `Connection` says of the connection (RFC 9112 §9.3), the same rule for requests and
@@ -115,13 +117,25 @@ impl Persistence {
 impl RequestHead {
     /// A head a program builds itself (a parsed one comes from [`parse_request_head`]).
     pub fn new(method: &'static str, target: &str, version: Version, mut fields: Fields) -> Self {
+        let mut facts = FactsReader::default();
+        for &(name, value) in fields.places() {
+            facts.note(fields.at(name), fields.at(value), value);
+        }
+        let facts = facts.facts(version);
         let target = fields.push_text(target);
         RequestHead {
             method,
             version,
             fields,
             target,
+            facts,
         }
+    }
+
+    /// The fields: names as sent, values with surrounding whitespace removed and bytes above
+    /// 0x7F read as Latin-1 (as Node shows them).
+    pub fn fields(&self) -> &Fields {
+        &self.fields
     }
 
     /// The memory the head was parsed in, to read the next head into.
@@ -169,7 +183,7 @@ impl RequestHead {
     /// `Connection` ends it; otherwise HTTP/1.1 keeps it and HTTP/1.0 keeps it only if
     /// `Connection` holds `keep-alive`.
     pub fn keep_alive(&self) -> bool {
-        self.facts().keep_alive
+        self.facts.keep_alive
     }
 }
 
@@ -254,7 +268,7 @@ pub const fn is_field_byte(b: u8) -> bool {
 /// use netnotes::http::message::{parse_request_head, Version};
 /// let head = parse_request_head(b"GET /a?b HTTP/1.1\r\nHost: x\r\nX-Y:  z \r\n\r\n", 2000).unwrap();
 /// assert_eq!((head.method, head.path(), head.version), ("GET", "/a", Version::Http11));
-/// assert_eq!(head.fields.iter().collect::<Vec<_>>(), [("Host", "x"), ("X-Y", "z")]);
+/// assert_eq!(head.fields().iter().collect::<Vec<_>>(), [("Host", "x"), ("X-Y", "z")]);
 /// ```
 pub fn parse_request_head(
     head: impl Into<Vec<u8>>,
@@ -263,17 +277,21 @@ pub fn parse_request_head(
     let text = head_text(head.into())?;
     let mut lines = Lines::of(&text);
     let (method, target, version) = parse_request_line(&text, lines.next().unwrap_or((0, 0)))?;
-    let spans = parse_fields(&text, lines, max_fields)?;
-    let head = RequestHead {
+    let mut facts = FactsReader::default();
+    let spans = parse_fields(&text, lines, max_fields, |(name, value)| {
+        facts.note(at(&text, name), at(&text, value), value);
+    })?;
+    let facts = facts.facts(version);
+    if version == Version::Http11 && !facts.host {
+        return Err(ParseError::MissingHost);
+    }
+    Ok(RequestHead {
         method,
         version,
         fields: Fields::parsed(text, spans),
         target,
-    };
-    if head.version == Version::Http11 && head.value("host").is_none() {
-        return Err(ParseError::MissingHost);
-    }
-    Ok(head)
+        facts,
+    })
 }
 
 /// `request-line = method SP request-target SP HTTP-version` (RFC 9112 §3), the line at
@@ -401,7 +419,7 @@ pub fn parse_response_head(
     let (start, end) = lines.next().unwrap_or((0, 0));
     let status_line = &text.as_bytes()[start as usize..end as usize];
     let (version, status, reason) = parse_status_line(status_line)?;
-    let spans = parse_fields(&text, lines, max_fields)?;
+    let spans = parse_fields(&text, lines, max_fields, |_| {})?;
     Ok(ResponseHead {
         version,
         status,
