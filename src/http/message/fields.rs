@@ -182,6 +182,11 @@ impl Fields {
         at(&self.text, span)
     }
 
+    /// The text the fields' places point into.
+    pub(super) fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Where each field's name and value are in the text.
     pub(super) fn places(&self) -> &[(Span, Span)] {
         self.spans.as_slice()

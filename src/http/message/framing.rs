@@ -2,7 +2,7 @@
 //! `Transfer-Encoding` declare, the rules that decide a request's and a response's framing
 //! from them, which responses have no body at all, and what `Expect` asks for.
 
-use super::fields::Span;
+use super::fields::{at, Span};
 use super::head::Persistence;
 use super::list::{list_elements, trim_ows};
 use super::{ParseError, RequestHead, ResponseHead, Version};
@@ -66,18 +66,22 @@ pub(super) struct FactsReader<'a> {
 }
 
 impl<'a> FactsReader<'a> {
-    /// Notes the field `name: value`, the value being at `place` in the head's text.
-    pub(super) fn note(&mut self, name: &str, value: &'a str, place: Span) {
-        if self.framing.note(name, value) {
+    /// Notes the field whose name and value are at these places of the head's text.
+    pub(super) fn note(&mut self, text: &'a str, (name, place): (Span, Span)) {
+        // The name is compared as bytes (a name is a token, ASCII), and only the value of a
+        // name that matters is made into a `&str`.
+        let name = &text.as_bytes()[name.0 as usize..name.1 as usize];
+        let value = || at(text, place);
+        if self.framing.note_with(name, value) {
             return;
         }
-        if name.eq_ignore_ascii_case("host") {
+        if name.eq_ignore_ascii_case(b"host") {
             self.host = true;
-        } else if name.eq_ignore_ascii_case("connection") {
-            self.persistence.note(value);
-        } else if name.eq_ignore_ascii_case("expect") {
-            self.expect = self.expect.or(Some(value));
-        } else if name.eq_ignore_ascii_case("upgrade") {
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            self.persistence.note(value());
+        } else if name.eq_ignore_ascii_case(b"expect") {
+            self.expect = self.expect.or_else(|| Some(value()));
+        } else if name.eq_ignore_ascii_case(b"upgrade") {
             self.upgrade = self.upgrade.or(Some(place));
         }
     }
@@ -192,12 +196,17 @@ impl<'a> FramingFields<'a> {
     /// Notes one field, if it is a framing field: whether it was (for a reader that goes
     /// through the fields once for more than their framing).
     pub(crate) fn note(&mut self, name: &str, value: &'a str) -> bool {
-        if name.eq_ignore_ascii_case("content-length") {
+        self.note_with(name.as_bytes(), || value)
+    }
+
+    /// [`FramingFields::note`] of a value made only if the name is a framing field's.
+    pub(super) fn note_with(&mut self, name: &[u8], value: impl FnOnce() -> &'a str) -> bool {
+        if name.eq_ignore_ascii_case(b"content-length") {
             self.repeated_length |= self.length.is_some();
-            self.length = self.length.or(Some(value));
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            self.length = self.length.or(Some(value()));
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             self.transfer_encoding = true;
-            for coding in list_elements(value) {
+            for coding in list_elements(value()) {
                 self.codings.chunked_last = coding.eq_ignore_ascii_case("chunked");
                 self.codings.chunked += usize::from(self.codings.chunked_last);
             }

@@ -1,7 +1,7 @@
 //! HTTP报文, the head: where it ends, the request line and the status line (RFC 9112 §3, §4),
 //! the field lines (§5), and the heads they make, [`RequestHead`] and [`ResponseHead`].
 
-use super::fields::{at, head_text, latin1, parse_fields, to_u32, Fields, Lines, Span};
+use super::fields::{head_text, latin1, parse_fields, to_u32, Fields, Lines, Span};
 use super::framing::{Facts, FactsReader};
 use super::{has_token, ParseError};
 
@@ -118,8 +118,8 @@ impl RequestHead {
     /// A head a program builds itself (a parsed one comes from [`parse_request_head`]).
     pub fn new(method: &'static str, target: &str, version: Version, mut fields: Fields) -> Self {
         let mut facts = FactsReader::default();
-        for &(name, value) in fields.places() {
-            facts.note(fields.at(name), fields.at(value), value);
+        for &field in fields.places() {
+            facts.note(fields.text(), field);
         }
         let facts = facts.facts(version);
         let target = fields.push_text(target);
@@ -278,9 +278,7 @@ pub fn parse_request_head(
     let mut lines = Lines::of(&text);
     let (method, target, version) = parse_request_line(&text, lines.next().unwrap_or((0, 0)))?;
     let mut facts = FactsReader::default();
-    let spans = parse_fields(&text, lines, max_fields, |(name, value)| {
-        facts.note(at(&text, name), at(&text, value), value);
-    })?;
+    let spans = parse_fields(&text, lines, max_fields, |field| facts.note(&text, field))?;
     let facts = facts.facts(version);
     if version == Version::Http11 && !facts.host {
         return Err(ParseError::MissingHost);
