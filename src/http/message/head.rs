@@ -336,14 +336,13 @@ fn request_line_parts(line: &[u8]) -> Result<(&'static str, (usize, usize), Vers
         return Err(ParseError::BadRequestLine);
     }
     let [method, target, version] = parts.map(|(from, to)| &line[from..to]);
-    if !method.iter().all(|&b| is_tchar(b)) {
-        return Err(if method.contains(&b'\t') {
-            ParseError::BadRequestLine
-        } else {
-            ParseError::UnknownMethod
+    let Some(method) = self::method(method) else {
+        // Not a method of the list; an HTAB in it means the parts were not split by spaces.
+        return Err(match method.contains(&b'\t') {
+            true => ParseError::BadRequestLine,
+            false => ParseError::UnknownMethod,
         });
-    }
-    let method = self::method(method).ok_or(ParseError::UnknownMethod)?;
+    };
     if !target.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
         return Err(ParseError::BadTarget);
     }
