@@ -199,8 +199,8 @@ impl HeadWriter {
 
     /// Adds `name: value`, or refuses it (nothing added).
     pub fn field(&mut self, name: &str, value: &str) -> Result<&mut HeadWriter, InvalidHead> {
-        check_field(name, &[value.as_bytes()])?;
-        self.push_field(name, &[value.as_bytes()]);
+        check_field(name, value)?;
+        self.push_field(name, value);
         Ok(self)
     }
 
@@ -218,12 +218,10 @@ impl HeadWriter {
         self
     }
 
-    fn push_field(&mut self, name: &str, value: &[&[u8]]) {
+    fn push_field(&mut self, name: &str, value: &str) {
         self.head.extend_from_slice(name.as_bytes());
         self.head.extend_from_slice(b": ");
-        for part in value {
-            self.head.extend_from_slice(part);
-        }
+        self.head.extend_from_slice(value.as_bytes());
         self.head.extend_from_slice(b"\r\n");
     }
 
@@ -244,7 +242,7 @@ fn own_lines_are_fields(lines: &[u8]) -> bool {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let text = String::from_utf8_lossy(line);
         text.split_once(": ")
-            .is_some_and(|(name, value)| check_field(name, &[value.as_bytes()]).is_ok())
+            .is_some_and(|(name, value)| check_field(name, value).is_ok())
     })
 }
 
@@ -260,19 +258,15 @@ fn check_status(status: u16) -> Result<(), InvalidHead> {
 /// Checks one field as [`HeadWriter::field`] would, without writing it (for a field kept to be
 /// written later, as `res.setHeader` keeps it).
 pub fn check_field_line(name: &str, value: &str) -> Result<(), InvalidHead> {
-    check_field(name, &[value.as_bytes()])
+    check_field(name, value)
 }
 
-/// The name a token; each piece of the value field bytes (a plain loop over each piece's
-/// bytes: this runs for every field of every response).
-fn check_field(name: &str, value: &[&[u8]]) -> Result<(), InvalidHead> {
+/// The name a token, the value field bytes.
+fn check_field(name: &str, value: &str) -> Result<(), InvalidHead> {
     if name.is_empty() || !name.bytes().all(is_tchar) {
         return Err(InvalidHead::FieldName(name.to_string()));
     }
-    if !value
-        .iter()
-        .all(|part| part.iter().all(|&b| is_field_byte(b)))
-    {
+    if !value.bytes().all(is_field_byte) {
         return Err(InvalidHead::FieldValue(name.to_string()));
     }
     Ok(())
