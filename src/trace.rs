@@ -54,6 +54,12 @@ impl Trace {
         }
     }
 
+    /// Whether the trace prints: for a caller that has work to do to choose its event's line
+    /// (which event an enum holds, say), and does it only when the line will be printed.
+    pub fn is_on(&self) -> bool {
+        self.enabled
+    }
+
     /// [`Trace::emit`] with the trace on.
     #[cold]
     fn print(&self, event: &str, peer: Option<SocketAddr>, details: fmt::Arguments<'_>) {

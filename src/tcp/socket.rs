@@ -332,15 +332,25 @@ impl Socket {
     pub fn next_event(&mut self) -> Option<SocketEvent> {
         let event = self.poll()?;
         match &event {
+            SocketEvent::Close { .. } => self.emit_close(),
+            _ if self.trace.is_on() => self.trace_event(&event),
+            _ => {}
+        }
+        Some(event)
+    }
+
+    /// The trace line of an event other than `Close` (the trace being on): out of the way of
+    /// the event loop.
+    #[cold]
+    fn trace_event(&self, event: &SocketEvent) {
+        match event {
             SocketEvent::Data(bytes) => self.emit("data", format_args!("{} bytes", bytes.len())),
             SocketEvent::Error(err) if self.server_side => {
                 self.emit("error", format_args!("{err}"))
             }
             SocketEvent::Error(_) => {} // a client's owner reports it: `cli::fatal`
-            SocketEvent::Close { .. } => self.emit_close(),
             other => self.emit(other.name(), format_args!("")),
         }
-        Some(event)
     }
 
     fn poll(&mut self) -> Option<SocketEvent> {

@@ -419,9 +419,18 @@ impl WebSocket {
     /// Waits for the next event; `None` after `Close`.
     pub fn next_event(&mut self) -> Option<WebSocketEvent> {
         let event = self.poll()?;
+        if self.options.trace.is_on() {
+            self.trace(&event);
+        }
+        Some(event)
+    }
+
+    /// The trace line of `event` (the trace being on): out of the way of the event loop.
+    #[cold]
+    fn trace(&self, event: &WebSocketEvent) {
         let trace = self.options.trace;
         let peer = Some(self.peer);
-        match &event {
+        match event {
             WebSocketEvent::Open => trace.emit("open", peer, format_args!("")),
             WebSocketEvent::Message(m) => trace.emit(
                 "message",
@@ -438,7 +447,6 @@ impl WebSocket {
                 trace.emit("close", peer, format_args!("{code} {reason}"))
             }
         }
-        Some(event)
     }
 
     fn poll(&mut self) -> Option<WebSocketEvent> {
