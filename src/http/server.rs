@@ -67,7 +67,6 @@ use crate::error::NodeError;
 use crate::tcp::{self, CloseHandle, ExitAfter, Inbox, Socket, READ_SIZE};
 use crate::timeout::is_timeout;
 use crate::trace::Trace;
-use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -405,7 +404,13 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             Expectation::Continue => "checkContinue",
             Expectation::Unknown => "checkExpectation",
         };
-        trace.emit(event, Some(peer), format_args!("{}", Summary(req.head())));
+        if trace.is_on() {
+            trace.emit(
+                event,
+                Some(peer),
+                format_args!("{} {}", req.method(), req.url()),
+            );
+        }
         match expectation {
             Expectation::None => shared.handler.request(&mut req, &mut res),
             Expectation::Continue => shared.handler.check_continue(&mut req, &mut res),
@@ -426,16 +431,6 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             After::Reject(error) => return reject(shared, &socket, error, res.headers_sent()),
             After::Fail(refused) => return fail(shared, &socket, &refused),
         }
-    }
-}
-
-/// A request in a trace line, `GET /path`: written only when the trace prints, so that a
-/// server with the trace off does not look for the target at all.
-struct Summary<'a>(&'a RequestHead);
-
-impl fmt::Display for Summary<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.0.method, self.0.target())
     }
 }
 
