@@ -401,6 +401,38 @@ mod tests {
     }
 
     #[test]
+    fn facts_are_noted_alike_when_parsed_and_when_built() {
+        use super::super::Fields;
+        let heads = [
+            "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nUpgrade: h2c\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nConnection: x, close\r\n\r\n",
+            "GET / HTTP/1.0\r\nConnection: keep-alive\r\nExpect: 100-continue\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+        ];
+        for text in heads {
+            let parsed = parse(text.as_bytes()).unwrap();
+            let fields = Fields::from_pairs(parsed.fields().iter());
+            let built = RequestHead::new(parsed.method, parsed.target(), parsed.version, fields);
+            assert_eq!(parsed.facts(), built.facts(), "{text:?}");
+            assert_eq!(parsed, built, "{text:?}");
+        }
+        let upgrade = parse(heads[0].as_bytes()).unwrap();
+        assert_eq!(
+            upgrade.facts().upgrade,
+            Some("websocket"),
+            "the first Upgrade"
+        );
+        let expecting = parse(heads[1].as_bytes()).unwrap();
+        assert_eq!(expecting.framing(), Ok(Framing::Length(5)));
+        assert_eq!(expecting.expectation(), Expectation::Continue);
+        let twice = parse(heads[5].as_bytes()).unwrap();
+        assert_eq!(twice.framing(), Err(ParseError::DuplicateContentLength));
+        assert!(twice.keep_alive());
+    }
+
+    #[test]
     fn connection_and_expect() {
         let h10 = parse(b"GET / HTTP/1.0\r\n\r\n").unwrap();
         assert!(!h10.keep_alive());
