@@ -114,7 +114,10 @@ pub fn find_response_head(
 /// with the empty lines a peer may send before the start line (RFC 9112 §2.2) dropped as
 /// they come — never kept, never looked at twice — and counted toward the head's bound, so a
 /// peer that sends nothing but CRLFs reaches [`ParseError::HeadTooLarge`] like one that
-/// sends a long head.
+/// sends a long head. A request head still coming is judged by its first bytes, as
+/// [`find_head`] judges it; a whole one is the parser's to judge, which checks its method
+/// first, by the same rule ([`parse_request_head`](super::parse_request_head)), so that the
+/// method is looked up once per request.
 ///
 /// ```
 /// use netnotes::http::message::{Found, HeadFinder};
