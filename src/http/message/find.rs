@@ -248,6 +248,33 @@ mod tests {
     }
 
     #[test]
+    fn a_whole_head_s_method_is_refused_as_its_first_bytes_would_be() {
+        // The finder leaves a whole request head's method to the parser: the answer must be
+        // the one the finder gives the same head while it is still coming.
+        for line in [
+            &b"hello world"[..],
+            b"\x16\x03\x01\x02\x00 / HTTP/1.1",
+            b"GET2 / HTTP/1.1",
+            b"GX / HTTP/1.1",
+            b"get / HTTP/1.1",
+            b" GET / HTTP/1.1",
+            b"GET\t/ HTTP/1.1",
+            b"UNSUBSCRIBEX / HTTP/1.1",
+        ] {
+            let whole = [line, b"\r\nHost: a\r\n\r\n"].concat();
+            let coming = find_head(line, 0, MAX_HEADER_BYTES).unwrap_err();
+            let mut finder = HeadFinder::request(MAX_HEADER_BYTES);
+            assert_eq!(
+                finder.find(&whole),
+                Ok(Found::Head(whole.len())),
+                "{line:?}"
+            );
+            let parsed = crate::http::message::parse_request_head(whole, 100).unwrap_err();
+            assert_eq!(parsed, coming, "{line:?}");
+        }
+    }
+
+    #[test]
     fn bare_line_feeds_are_refused_wherever_they_are() {
         for bytes in [
             &b"GET / HTTP/1.1\nHost: a\r\n\r\n"[..],
