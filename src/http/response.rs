@@ -451,24 +451,38 @@ fn check_adding<'a>(
     check_framing(kept.chain([(name, value)])).map(drop)
 }
 
+/// A `Date` field line and the second it is good for, `from` up to (not including) `until`.
+struct DateLine {
+    from: SystemTime,
+    until: SystemTime,
+    line: Vec<u8>,
+}
+
 thread_local! {
-    /// This thread's last `Date` field line and the second it is for: the calendar
-    /// arithmetic and formatting of `http_date` run once a second per thread, not once per
-    /// response.
-    static DATE: RefCell<(u64, Vec<u8>)> = const { RefCell::new((u64::MAX, Vec::new())) };
+    /// This thread's last `Date` field line: the calendar arithmetic and formatting of
+    /// `http_date` run once a second per thread, not once per response, and a response in the
+    /// same second only compares the time with the second's bounds.
+    static DATE: RefCell<DateLine> = const {
+        RefCell::new(DateLine { from: UNIX_EPOCH, until: UNIX_EPOCH, line: Vec::new() })
+    };
 }
 
 /// Calls `f` with the `Date` field line for now, `Date: ...\r\n` (RFC 9110 §6.6.1: the time
 /// the response was generated, to the second).
 fn with_date_line<R>(f: impl FnOnce(&[u8]) -> R) -> R {
     let now = SystemTime::now();
-    let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     DATE.with(|date| {
         let mut date = date.borrow_mut();
-        if date.0 != second {
-            *date = (second, format!("Date: {}\r\n", http_date(now)).into_bytes());
+        if !(date.from..date.until).contains(&now) {
+            let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let from = UNIX_EPOCH + Duration::from_secs(second);
+            *date = DateLine {
+                from,
+                until: from + Duration::from_secs(1),
+                line: format!("Date: {}\r\n", http_date(now)).into_bytes(),
+            };
         }
-        f(&date.1)
+        f(&date.line)
     })
 }
 
@@ -502,6 +516,29 @@ mod tests {
         let mut res = Response::new(&socket, false, Version::Http11, true, &lines, send, buffer);
         respond(&mut res);
         res.take_buffer()
+    }
+
+    #[test]
+    fn the_date_line_is_the_second_the_response_is_written_in() {
+        let written_now = || {
+            let before = SystemTime::now();
+            let line = with_date_line(|line| line.to_vec());
+            let after = SystemTime::now();
+            let of = |time| format!("Date: {}\r\n", http_date(time)).into_bytes();
+            assert!(line == of(before) || line == of(after), "{line:?}");
+        };
+        for _ in 0..3 {
+            written_now();
+        }
+        // A clock set back is a new second too: the line kept (for an hour ahead, here) is
+        // not used.
+        DATE.with(|date| {
+            let mut date = date.borrow_mut();
+            date.from += Duration::from_secs(3600);
+            date.until += Duration::from_secs(3600);
+            date.line = b"Date: an hour ahead\r\n".to_vec();
+        });
+        written_now();
     }
 
     #[test]
