@@ -7,10 +7,12 @@
 //! method of Node's list, a target of visible ASCII, HTTP/1.0 or 1.1), each field line (a
 //! token, a colon, a value of field bytes, no bare LF, no obs-fold, at most 2,000 lines),
 //! `Host` required of 1.1, the framing (`Content-Length` as `1*DIGIT`, once; not beside
-//! `Transfer-Encoding`), `Connection`, `Expect` and `Upgrade` noted, the deadline read from
-//! the clock; then the handler's status and field checked, the `Date` line (cached for the
-//! second), `Connection` and `Keep-Alive`, and a chunked body. What it leaves out is what
-//! this request never reaches: events, traces, bodies, Latin-1 text, errors answered.
+//! `Transfer-Encoding`), `Connection`, `Expect` and `Upgrade` noted, the head checked as
+//! UTF-8 (what safe Rust asks before bytes may be read as `&str`, as a handler reads them), the
+//! deadline read from the clock; then the handler's status and field checked, the `Date` line
+//! (cached for the second), `Connection` and `Keep-Alive`, and a chunked body. What it leaves
+//! out is what this request never reaches: events, traces, bodies, Latin-1 text, errors
+//! answered.
 //!
 //! So it is the floor of any HTTP server of this design that answers as ours does: the
 //! calibration (`cargo bench --bench perf -- calibrate`) sets ours against it.
@@ -97,6 +99,7 @@ fn find_end(buf: &[u8]) -> Option<usize> {
 
 /// The request line and the fields, every byte checked by its class.
 fn parse(head: &[u8]) -> Option<Head> {
+    std::str::from_utf8(black_box(head)).ok()?;
     let mut i = 0;
     let word = |i: &mut usize, class: u8| {
         let start = *i;
