@@ -12,7 +12,6 @@
 //! [`RequestHead`](super::RequestHead).) Names are as sent; values are without the whitespace
 //! around them; bytes above 0x7F are read as Latin-1, as Node shows them.
 
-use super::head::{is_field_byte, is_tchar};
 use super::list::{has_token, ows_bounds};
 use super::ParseError;
 use std::fmt;
@@ -247,6 +246,48 @@ impl fmt::Debug for Fields {
     }
 }
 
+/// `tchar` (RFC 9110 §5.6.2): the bytes a token (a method, a field name) is made of.
+pub const fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
+
+/// Whether each byte is a `tchar`: one lookup for every byte of every field name read or
+/// written, instead of a search of the punctuation for each `-`.
+const TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric()
+            || matches!(
+                byte,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    table
+};
+
+/// The bytes a field value or a reason phrase is made of (RFC 9110 §5.5, RFC 9112 §4): HTAB,
+/// SP, VCHAR and obs-text (0x80-0xFF), that is, anything but NUL, CR, LF, the other control
+/// bytes and DEL. Node's `checkInvalidHeaderChar` allows the same set.
+pub const fn is_field_byte(b: u8) -> bool {
+    matches!(b, b'\t' | b' '..=b'~' | 0x80..=0xff)
+}
+
 /// The part of `text` at `span`.
 pub(super) fn at(text: &str, (start, end): Span) -> &str {
     &text[start as usize..end as usize]
@@ -467,5 +508,24 @@ mod tests {
             parse("A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n"),
             Err(ParseError::TooManyFields)
         );
+    }
+
+    #[test]
+    fn tchar_is_rfc_9110s_set() {
+        // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+        // "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+        for b in 0..=255u8 {
+            let rfc = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_tchar(b), rfc, "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn field_bytes_are_htab_sp_vchar_and_obs_text() {
+        // RFC 9110 §5.5: field-vchar = VCHAR / obs-text, with SP and HTAB between them.
+        for b in 0..=255u8 {
+            let rfc = b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80;
+            assert_eq!(is_field_byte(b), rfc, "byte {b:#04x}");
+        }
     }
 }

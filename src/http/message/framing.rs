@@ -1,11 +1,12 @@
 //! HTTP报文, how long the body is (RFC 9112 §6): what `Content-Length` and
 //! `Transfer-Encoding` declare, the rules that decide a request's and a response's framing
-//! from them, which responses have no body at all, and what `Expect` asks for.
+//! from them, which responses have no body at all; and the other facts a server acts on, noted
+//! as a request's fields are parsed: whether the connection stays open (`Connection`, §9.3),
+//! what `Expect` asks for, `Upgrade`.
 
 use super::fields::{at, Span};
-use super::head::Persistence;
-use super::list::{list_elements, trim_ows};
-use super::{ParseError, RequestHead, ResponseHead, Version};
+use super::list::{has_token, list_elements, trim_ows};
+use super::{ParseError, Version};
 
 /// How a body is delimited (RFC 9112 §6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,14 +30,16 @@ pub enum Expectation {
     Unknown,
 }
 
-/// What a server must know of a request before it answers it ([`RequestHead::facts`]).
+/// What a server must know of a request before it answers it
+/// ([`RequestHead::facts`](super::RequestHead::facts)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestFacts<'a> {
-    /// How the body is delimited ([`RequestHead::framing`]).
+    /// How the body is delimited ([`RequestHead::framing`](super::RequestHead::framing)).
     pub framing: Result<Framing, ParseError>,
-    /// Whether the connection may stay open ([`RequestHead::keep_alive`]).
+    /// Whether the connection may stay open
+    /// ([`RequestHead::keep_alive`](super::RequestHead::keep_alive)).
     pub keep_alive: bool,
-    /// What `Expect` asks for ([`RequestHead::expectation`]).
+    /// What `Expect` asks for ([`RequestHead::expectation`](super::RequestHead::expectation)).
     pub expectation: Expectation,
     /// The first `Upgrade` value, if any.
     pub upgrade: Option<&'a str>,
@@ -46,13 +49,35 @@ pub struct RequestFacts<'a> {
 /// sets its flags field by field, so that no one reads the fields again to find them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Facts {
-    framing: Result<Framing, ParseError>,
+    pub(super) framing: Result<Framing, ParseError>,
     pub(super) keep_alive: bool,
-    expectation: Expectation,
+    pub(super) expectation: Expectation,
     /// Where the first `Upgrade` value is in the fields' text.
-    upgrade: Option<Span>,
+    pub(super) upgrade: Option<Span>,
     /// Whether a `Host` field came.
     pub(super) host: bool,
+}
+
+/// What `Connection` says of the connection (RFC 9112 §9.3), the same rule for requests and
+/// responses: `close` ends it; otherwise HTTP/1.1 keeps it and HTTP/1.0 keeps it only if
+/// `Connection` holds `keep-alive`. Noted one `Connection` line at a time.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Persistence {
+    close: bool,
+    keep_alive: bool,
+}
+
+impl Persistence {
+    /// Notes the tokens of one `Connection` value.
+    pub(super) fn note(&mut self, value: &str) {
+        self.close |= has_token(value, "close");
+        self.keep_alive |= has_token(value, "keep-alive");
+    }
+
+    /// Whether the connection stays open after a message of `version` with the values noted.
+    pub(super) fn keeps(self, version: Version) -> bool {
+        !self.close && (version == Version::Http11 || self.keep_alive)
+    }
 }
 
 /// Notes the fields of a request head one at a time, then gives its [`Facts`].
@@ -103,31 +128,6 @@ impl<'a> FactsReader<'a> {
             upgrade: self.upgrade,
             host: self.host,
         }
-    }
-}
-
-impl RequestHead {
-    /// The framing, the connection's persistence, `Expect` and `Upgrade`: what a server needs
-    /// of every request, noted as the fields were read.
-    pub fn facts(&self) -> RequestFacts<'_> {
-        let facts = self.facts;
-        RequestFacts {
-            framing: facts.framing,
-            keep_alive: facts.keep_alive,
-            expectation: facts.expectation,
-            upgrade: facts.upgrade.map(|place| self.fields().at(place)),
-        }
-    }
-
-    /// What `Expect` asks for. Only HTTP/1.1 requests may ask.
-    pub fn expectation(&self) -> Expectation {
-        self.facts.expectation
-    }
-
-    /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
-    /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
-    pub fn framing(&self) -> Result<Framing, ParseError> {
-        self.facts.framing
     }
 }
 
@@ -280,44 +280,31 @@ impl From<Framing> for ResponseFraming {
     }
 }
 
-impl ResponseHead {
-    /// How the body of this response to a `method` request is delimited (RFC 9112 §6.3):
-    ///
-    /// 1. `HEAD`, 1xx, 204 and 304 have none, whatever the fields say (a `Content-Length` must
-    ///    still be one valid value);
-    /// 2. a 2xx to `CONNECT` has none: the connection is a tunnel from here on;
-    /// 3. `Transfer-Encoding` ending in `chunked`: chunked; ending in anything else: until
-    ///    the close. With `Content-Length` beside it, an error (Node's parser refuses it, since
-    ///    two lengths are how responses are smuggled);
-    /// 4. `Content-Length`: that many bytes (twice, or not `1*DIGIT`: an error);
-    /// 5. otherwise until the server closes the connection.
-    ///
-    /// ```
-    /// use netnotes::http::message::{parse_response_head, ResponseFraming};
-    /// let head = parse_response_head(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 100).unwrap();
-    /// assert_eq!(head.framing("GET"), Ok(ResponseFraming::Length(5)));
-    /// assert_eq!(head.framing("HEAD"), Ok(ResponseFraming::None));
-    /// ```
-    pub fn framing(&self, method: &str) -> Result<ResponseFraming, ParseError> {
-        if bodiless(method, self.status) {
-            // The length frames nothing here, but it still says something (a HEAD's answer
-            // gives the GET's length) and a proxy passes it on: a broken or repeated one is
-            // refused as on any other response, as Node's parser refuses it.
-            FramingFields::read(self.fields.iter()).length()?;
-            return Ok(ResponseFraming::None);
-        }
-        if method == "CONNECT" && self.status / 100 == 2 {
-            return Ok(ResponseFraming::None);
-        }
-        Ok(match FramingFields::read(self.fields.iter()).declared()? {
-            Declared::Nothing => ResponseFraming::UntilClose,
-            Declared::Length(n) => ResponseFraming::Length(n),
-            // A response whose last coding is chunked is chunked (however many times chunked
-            // is listed before it); any other runs until the close.
-            Declared::Codings(codings) if codings.chunked_last => ResponseFraming::Chunked,
-            Declared::Codings(_) => ResponseFraming::UntilClose,
-        })
+/// How the body of a response with `status` to a `method` request is delimited, given its
+/// framing fields: [`ResponseHead::framing`](super::ResponseHead::framing)'s rules.
+pub(super) fn response_framing(
+    method: &str,
+    status: u16,
+    fields: &FramingFields<'_>,
+) -> Result<ResponseFraming, ParseError> {
+    if bodiless(method, status) {
+        // The length frames nothing here, but it still says something (a HEAD's answer gives
+        // the GET's length) and a proxy passes it on: a broken or repeated one is refused as on
+        // any other response, as Node's parser refuses it.
+        fields.length()?;
+        return Ok(ResponseFraming::None);
     }
+    if method == "CONNECT" && status / 100 == 2 {
+        return Ok(ResponseFraming::None);
+    }
+    Ok(match fields.declared()? {
+        Declared::Nothing => ResponseFraming::UntilClose,
+        Declared::Length(n) => ResponseFraming::Length(n),
+        // A response whose last coding is chunked is chunked (however many times chunked is
+        // listed before it); any other runs until the close.
+        Declared::Codings(codings) if codings.chunked_last => ResponseFraming::Chunked,
+        Declared::Codings(_) => ResponseFraming::UntilClose,
+    })
 }
 
 /// Whether a response with this status, to this method, has no body (RFC 9110 §6.4.1):
@@ -334,6 +321,7 @@ pub fn bodiless_status(status: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::head::tests::{parse, req, response};
+    use super::super::RequestHead;
     use super::*;
 
     fn framing(fields: &str) -> Result<Framing, ParseError> {

@@ -1,9 +1,13 @@
-//! HTTP报文, the head: where it ends, the request line and the status line (RFC 9112 §3, §4),
-//! the field lines (§5), and the heads they make, [`RequestHead`] and [`ResponseHead`].
+//! HTTP报文, the head: the request line and the status line (RFC 9112 §3, §4), and the heads
+//! they make with the field lines (§5), [`RequestHead`] and [`ResponseHead`], with what a
+//! server and a client must know of them (their framing, their connection, `Expect`).
 
-use super::fields::{head_text, latin1, parse_fields, to_u32, Fields, Lines, Span};
-use super::framing::{Facts, FactsReader};
-use super::{has_token, ParseError};
+use super::fields::{head_text, is_field_byte, latin1, parse_fields, to_u32, Fields, Lines, Span};
+use super::framing::{
+    response_framing, Expectation, Facts, FactsReader, Framing, FramingFields, Persistence,
+    RequestFacts, ResponseFraming,
+};
+use super::{ParseError, Version};
 
 /// The largest head accepted, request line through the empty line: 16 KiB, the default of
 /// Node's `--max-http-header-size`. A longer one is answered `431`.
@@ -61,25 +65,6 @@ fn method(word: &[u8]) -> Option<&'static str> {
     METHODS.iter().copied().find(|m| spells(m))
 }
 
-/// The protocol version of a message: the two this server speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
-    /// `HTTP/1.0`: one request per connection unless it asks for keep-alive.
-    Http10,
-    /// `HTTP/1.1`: persistent connections by default, chunked bodies, `Host` required.
-    Http11,
-}
-
-impl Version {
-    /// Node's `req.httpVersion`: `"1.0"` or `"1.1"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Version::Http10 => "1.0",
-            Version::Http11 => "1.1",
-        }
-    }
-}
-
 /// A parsed request head: the request line and the fields, in arrival order.
 #[derive(Debug, Clone)]
 pub struct RequestHead {
@@ -105,28 +90,6 @@ impl PartialEq for RequestHead {
 }
 
 impl Eq for RequestHead {}
-
-/// What `Connection` says of the connection (RFC 9112 §9.3), the same rule for requests and
-/// responses: `close` ends it; otherwise HTTP/1.1 keeps it and HTTP/1.0 keeps it only if
-/// `Connection` holds `keep-alive`. Noted one `Connection` line at a time.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Persistence {
-    close: bool,
-    keep_alive: bool,
-}
-
-impl Persistence {
-    /// Notes the tokens of one `Connection` value.
-    pub(super) fn note(&mut self, value: &str) {
-        self.close |= has_token(value, "close");
-        self.keep_alive |= has_token(value, "keep-alive");
-    }
-
-    /// Whether the connection stays open after a message of `version` with the values noted.
-    pub(super) fn keeps(self, version: Version) -> bool {
-        !self.close && (version == Version::Http11 || self.keep_alive)
-    }
-}
 
 impl RequestHead {
     /// A head a program builds itself (a parsed one comes from [`parse_request_head`]).
@@ -229,48 +192,6 @@ pub(super) fn check_method_prefix(line: &[u8]) -> Result<(), ParseError> {
         Some(b' ') if fits == 0 => Err(ParseError::BadRequestLine),
         Some(_) => Err(ParseError::UnknownMethod),
     }
-}
-
-/// `tchar` (RFC 9110 §5.6.2): the bytes a token (a method, a field name) is made of.
-pub const fn is_tchar(b: u8) -> bool {
-    TCHAR[b as usize]
-}
-
-/// Whether each byte is a `tchar`: one lookup for every byte of every field name read or
-/// written, instead of a search of the punctuation for each `-`.
-const TCHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        table[b] = byte.is_ascii_alphanumeric()
-            || matches!(
-                byte,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
-        b += 1;
-    }
-    table
-};
-
-/// The bytes a field value or a reason phrase is made of (RFC 9110 §5.5, RFC 9112 §4): HTAB,
-/// SP, VCHAR and obs-text (0x80-0xFF), that is, anything but NUL, CR, LF, the other control
-/// bytes and DEL. Node's `checkInvalidHeaderChar` allows the same set.
-pub const fn is_field_byte(b: u8) -> bool {
-    matches!(b, b'\t' | b' '..=b'~' | 0x80..=0xff)
 }
 
 /// Parses a complete head (as [`find_head`](super::find_head) delimits it: request line
@@ -406,6 +327,58 @@ impl ResponseHead {
         let mut persistence = Persistence::default();
         self.values("connection").for_each(|v| persistence.note(v));
         persistence.keeps(self.version)
+    }
+}
+
+impl ResponseHead {
+    /// How the body of this response to a `method` request is delimited (RFC 9112 §6.3):
+    ///
+    /// 1. `HEAD`, 1xx, 204 and 304 have none, whatever the fields say (a `Content-Length` must
+    ///    still be one valid value);
+    /// 2. a 2xx to `CONNECT` has none: the connection is a tunnel from here on;
+    /// 3. `Transfer-Encoding` ending in `chunked`: chunked; ending in anything else: until
+    ///    the close. With `Content-Length` beside it, an error (Node's parser refuses it, since
+    ///    two lengths are how responses are smuggled);
+    /// 4. `Content-Length`: that many bytes (twice, or not `1*DIGIT`: an error);
+    /// 5. otherwise until the server closes the connection.
+    ///
+    /// ```
+    /// use netnotes::http::message::{parse_response_head, ResponseFraming};
+    /// let head = parse_response_head(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 100).unwrap();
+    /// assert_eq!(head.framing("GET"), Ok(ResponseFraming::Length(5)));
+    /// assert_eq!(head.framing("HEAD"), Ok(ResponseFraming::None));
+    /// ```
+    pub fn framing(&self, method: &str) -> Result<ResponseFraming, ParseError> {
+        response_framing(
+            method,
+            self.status,
+            &FramingFields::read(self.fields.iter()),
+        )
+    }
+}
+
+impl RequestHead {
+    /// The framing, the connection's persistence, `Expect` and `Upgrade`: what a server needs
+    /// of every request, noted as the fields were read.
+    pub fn facts(&self) -> RequestFacts<'_> {
+        let facts = self.facts;
+        RequestFacts {
+            framing: facts.framing,
+            keep_alive: facts.keep_alive,
+            expectation: facts.expectation,
+            upgrade: facts.upgrade.map(|place| self.fields().at(place)),
+        }
+    }
+
+    /// What `Expect` asks for. Only HTTP/1.1 requests may ask.
+    pub fn expectation(&self) -> Expectation {
+        self.facts.expectation
+    }
+
+    /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
+    /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
+    pub fn framing(&self) -> Result<Framing, ParseError> {
+        self.facts.framing
     }
 }
 
@@ -613,25 +586,6 @@ pub(super) mod tests {
         bytes.truncate(bytes.len() - 2);
         bytes.extend_from_slice(b"X: caf\xe9\r\n\r\n");
         assert_eq!(parse(&bytes).unwrap().value("x"), Some("café"));
-    }
-
-    #[test]
-    fn tchar_is_rfc_9110s_set() {
-        // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-        // "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-        for b in 0..=255u8 {
-            let rfc = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-            assert_eq!(is_tchar(b), rfc, "byte {b:#04x}");
-        }
-    }
-
-    #[test]
-    fn field_bytes_are_htab_sp_vchar_and_obs_text() {
-        // RFC 9110 §5.5: field-vchar = VCHAR / obs-text, with SP and HTAB between them.
-        for b in 0..=255u8 {
-            let rfc = b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80;
-            assert_eq!(is_field_byte(b), rfc, "byte {b:#04x}");
-        }
     }
 
     #[test]

@@ -13,30 +13,36 @@
 //!
 //! Nothing here touches a socket. The server ([`super::server`]) and the client
 //! ([`super::client`]) feed these functions the bytes they have read and act on what they
-//! return, so every rule can be tested on bytes alone. One file per part of a message:
+//! return, so every rule can be tested on bytes alone. One file per part of a message, each
+//! using only those below it in this list (and what this file defines, [`ParseError`] and
+//! [`Version`]):
 //!
+//! - `body.rs`, the body: [`BodyDecoder`] takes a body off the wire as its bytes arrive,
+//!   whatever its framing (a chunked one through [`ChunkedDecoder`]);
 //! - `find.rs`, where a head ends: [`find_head`] finds it, resuming where it stopped, and
 //!   rejects bare line feeds and heads over [`MAX_HEADER_BYTES`] as soon as they show;
 //!   [`find_response_head`] does the same for the client; [`HeadFinder`] runs them on bytes
 //!   that arrive piece by piece, dropping the empty lines before a head as they come (the head
 //!   reader, [`super::reader`], is built on it);
-//! - `head.rs` and `fields.rs`, the head: [`parse_request_head`] turns a complete head into a
-//!   [`RequestHead`], or says which rule the bytes broke ([`ParseError`]);
-//!   [`parse_response_head`] into a [`ResponseHead`]. One field parser serves both directions;
-//! - `framing.rs`, how long the body is: [`RequestHead::framing`] and
-//!   [`ResponseHead::framing`] (RFC 9112 §6.3, `Content-Length` and `Transfer-Encoding`), and
-//!   what `Expect` asks for; [`RequestHead::facts`] reads all a server needs in one pass;
-//! - `body.rs`, the body: [`BodyDecoder`] takes a body off the wire as its bytes arrive,
-//!   whatever its framing (a chunked one through [`ChunkedDecoder`]);
-//! - `list.rs`, field values: [`trim_ows`], and the comma-separated lists [`list_elements`]
-//!   and [`has_token`] read, the same for every field;
-//! - `headers.rs`, the head as Node presents it: [`headers_object`] (`req.headers`),
-//!   [`raw_headers`] (`req.rawHeaders`), [`headers_json`];
 //! - `write.rs`, the other way round: [`HeadWriter`] writes every head the crate sends
 //!   ([`response_head`] and [`request_head`] for a whole one at once) and refuses, with Node's
 //!   words ([`InvalidHead`]), a field, status, method or path that would break the message;
 //!   [`check_framing`] refuses framing fields our own parser would refuse; [`reason_phrase`],
-//!   [`http_date`] and [`push_chunk`] do the rest.
+//!   [`http_date`] and [`push_chunk`] do the rest;
+//! - `head.rs`, the head: [`parse_request_head`] turns a complete head into a [`RequestHead`],
+//!   or says which rule the bytes broke ([`ParseError`]); [`parse_response_head`] into a
+//!   [`ResponseHead`]; and what each head says of its body, its connection and `Expect`
+//!   ([`RequestHead::facts`], noted as the fields are parsed; [`ResponseHead::framing`]);
+//! - `headers.rs`, the head as Node presents it: [`headers_object`] (`req.headers`),
+//!   [`raw_headers`] (`req.rawHeaders`), [`headers_json`];
+//! - `framing.rs`, the rules of a head's facts: how long the body is (RFC 9112 §6.3,
+//!   `Content-Length` and `Transfer-Encoding`), which responses have none, whether the
+//!   connection stays open, what `Expect` asks for;
+//! - `fields.rs`, the field lines, one parser for both directions and for trailers, and
+//!   [`Fields`], the places of each name and value in the head's one text; the bytes a token
+//!   and a value are made of ([`is_tchar`], [`is_field_byte`]);
+//! - `list.rs`, field values: [`trim_ows`], and the comma-separated lists [`list_elements`]
+//!   and [`has_token`] read, the same for every field.
 //!
 //! The rules are strict where a lenient reading could let one request hide inside another
 //! (request smuggling): a bare LF, a space before a colon, two `Content-Length`s, or
@@ -54,6 +60,7 @@ mod list;
 mod write;
 
 pub use body::{BodyDecoder, ChunkedDecoder, MAX_CHUNK_EXTENSION};
+pub use fields::{is_field_byte, is_tchar};
 pub use fields::{Fields, Iter as FieldsIter};
 pub use find::{find_head, find_response_head, Found, HeadFinder, HeadScan};
 pub(crate) use framing::FramingFields;
@@ -62,8 +69,8 @@ pub use framing::{
     ResponseFraming,
 };
 pub use head::{
-    is_field_byte, is_tchar, parse_request_head, parse_response_head, RequestHead, ResponseHead,
-    Version, MAX_HEADERS, MAX_HEADER_BYTES, METHODS,
+    parse_request_head, parse_response_head, RequestHead, ResponseHead, MAX_HEADERS,
+    MAX_HEADER_BYTES, METHODS,
 };
 pub use headers::{headers_json, headers_object, raw_headers, HeaderValue};
 pub use list::{has_token, list_elements, trim_ows};
@@ -169,3 +176,22 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+/// The protocol version of a message: the two this server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// `HTTP/1.0`: one request per connection unless it asks for keep-alive.
+    Http10,
+    /// `HTTP/1.1`: persistent connections by default, chunked bodies, `Host` required.
+    Http11,
+}
+
+impl Version {
+    /// Node's `req.httpVersion`: `"1.0"` or `"1.1"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Http10 => "1.0",
+            Version::Http11 => "1.1",
+        }
+    }
+}

@@ -24,8 +24,8 @@
 //! `Content-Length` that is not `1*DIGIT`, two of them, one beside `Transfer-Encoding`, or a
 //! `chunked` coding that is not the last or comes twice.
 
+use super::fields::{is_field_byte, is_tchar};
 use super::framing::{Declared, FramingFields};
-use super::head::{is_field_byte, is_tchar};
 use super::ParseError;
 use std::fmt;
 use std::io;
