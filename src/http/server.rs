@@ -348,8 +348,7 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         // 3. How the body is delimited (RFC 9112 §6.3), checked for every request, before any
         // hand-over: an upgrade or a tunnel must not start on a message that could be read
         // two ways (its body bytes would become the other protocol's).
-        let facts = head.facts();
-        let framing = match facts.framing {
+        let framing = match head.framing() {
             Ok(framing) => framing,
             Err(e) => return reject(shared, &socket, Rejection::Parse(e), false),
         };
@@ -363,8 +362,8 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
             }
             return; // no listener: closed without an answer, as in Node
         }
-        if let Some(protocol) = facts
-            .upgrade
+        if let Some(protocol) = head
+            .upgrade()
             .filter(|_| shared.handler.wants_upgrade(&head))
         {
             trace.emit("upgrade", Some(peer), format_args!("{protocol}"));
@@ -378,8 +377,8 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
 
         // 5. 'request' (or 'checkContinue'), then whatever the handler left of the body.
         let last = shared.begun.count();
-        let expectation = facts.expectation;
-        let keep_alive = facts.keep_alive && !last;
+        let expectation = head.expectation();
+        let keep_alive = head.keep_alive() && !last;
         let head_request = head.method == "HEAD";
         let version = head.version;
         let mut req = Request::new(

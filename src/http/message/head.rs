@@ -5,7 +5,7 @@
 use super::fields::{head_text, is_field_byte, latin1, parse_fields, to_u32, Fields, Lines, Span};
 use super::framing::{
     response_framing, Expectation, Facts, FactsReader, Framing, FramingFields, Persistence,
-    RequestFacts, ResponseFraming,
+    ResponseFraming,
 };
 use super::{ParseError, Version};
 
@@ -76,16 +76,18 @@ pub struct RequestHead {
     fields: Fields,
     /// Where the request-target is in the fields' text ([`RequestHead::target`]).
     target: Span,
-    /// What the fields say that a server acts on ([`RequestHead::facts`]).
+    /// What the fields say that a server acts on, noted as they were read, as Node's parser
+    /// sets its flags: [`RequestHead::framing`], [`RequestHead::keep_alive`],
+    /// [`RequestHead::expectation`], [`RequestHead::upgrade`].
     pub(super) facts: Facts,
 }
 
-/// Two heads are equal when they say the same, wherever in their texts it is.
+/// Two heads are equal when they say the same, wherever in their texts it is (the facts are
+/// the fields' and the version's, so equal with them).
 impl PartialEq for RequestHead {
     fn eq(&self, other: &RequestHead) -> bool {
         (self.method, self.version, self.target()) == (other.method, other.version, other.target())
             && self.fields == other.fields
-            && self.facts() == other.facts()
     }
 }
 
@@ -161,6 +163,22 @@ impl RequestHead {
     /// `Connection` holds `keep-alive`.
     pub fn keep_alive(&self) -> bool {
         self.facts.keep_alive
+    }
+
+    /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
+    /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
+    pub fn framing(&self) -> Result<Framing, ParseError> {
+        self.facts.framing
+    }
+
+    /// What `Expect` asks for. Only HTTP/1.1 requests may ask.
+    pub fn expectation(&self) -> Expectation {
+        self.facts.expectation
+    }
+
+    /// The first `Upgrade` value, if the request asks to switch protocols.
+    pub fn upgrade(&self) -> Option<&str> {
+        self.facts.upgrade.map(|place| self.fields.at(place))
     }
 }
 
@@ -354,31 +372,6 @@ impl ResponseHead {
             self.status,
             &FramingFields::read(self.fields.iter()),
         )
-    }
-}
-
-impl RequestHead {
-    /// The framing, the connection's persistence, `Expect` and `Upgrade`: what a server needs
-    /// of every request, noted as the fields were read.
-    pub fn facts(&self) -> RequestFacts<'_> {
-        let facts = self.facts;
-        RequestFacts {
-            framing: facts.framing,
-            keep_alive: facts.keep_alive,
-            expectation: facts.expectation,
-            upgrade: facts.upgrade.map(|place| self.fields().at(place)),
-        }
-    }
-
-    /// What `Expect` asks for. Only HTTP/1.1 requests may ask.
-    pub fn expectation(&self) -> Expectation {
-        self.facts.expectation
-    }
-
-    /// How the request's body is delimited (RFC 9112 §6.3): `Transfer-Encoding` ending in
-    /// `chunked`; else `Content-Length`; else no body. The ambiguous cases are errors.
-    pub fn framing(&self) -> Result<Framing, ParseError> {
-        self.facts.framing
     }
 }
 

@@ -32,7 +32,8 @@
 //! - `head.rs`, the head: [`parse_request_head`] turns a complete head into a [`RequestHead`],
 //!   or says which rule the bytes broke ([`ParseError`]); [`parse_response_head`] into a
 //!   [`ResponseHead`]; and what each head says of its body, its connection and `Expect`
-//!   ([`RequestHead::facts`], noted as the fields are parsed; [`ResponseHead::framing`]);
+//!   ([`RequestHead::framing`] and the other facts a server acts on, noted as the fields are
+//!   parsed; [`ResponseHead::framing`]);
 //! - `headers.rs`, the head as Node presents it: [`headers_object`] (`req.headers`),
 //!   [`raw_headers`] (`req.rawHeaders`), [`headers_json`];
 //! - `framing.rs`, the rules of a head's facts: how long the body is (RFC 9112 §6.3,
@@ -65,8 +66,7 @@ pub use fields::{Fields, Iter as FieldsIter};
 pub use find::{find_head, find_response_head, Found, HeadFinder, HeadScan};
 pub(crate) use framing::FramingFields;
 pub use framing::{
-    bodiless, bodiless_status, parse_content_length, Expectation, Framing, RequestFacts,
-    ResponseFraming,
+    bodiless, bodiless_status, parse_content_length, Expectation, Framing, ResponseFraming,
 };
 pub use head::{
     parse_request_head, parse_response_head, RequestHead, ResponseHead, MAX_HEADERS,
