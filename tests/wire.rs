@@ -212,3 +212,44 @@ fn nagle_shows_both_timelines_side_by_side() {
     );
     assert_eq!(err.matches("round 3").count(), 2, "{err}");
 }
+
+/// After a frame too long for one small read, ws-server reads the next frame's header and
+/// payload together: each of the later frames is one block in its wire view, taken apart whole.
+#[test]
+fn a_long_websocket_frame_after_another_is_one_read() {
+    let mut server = Running::bin(
+        "ws-server",
+        &["--port", "0", "--quiet", "--wire", "--exit-after", "1"],
+    );
+    let port = server.listening_port();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(
+            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .unwrap();
+    common::read_head(&mut stream);
+    // 2,000 bytes under a zero masking key, which leaves them as they are: 8 bytes of header.
+    let mut frame = vec![0x82, 0x80 | 126, 0x07, 0xD0, 0, 0, 0, 0];
+    frame.extend([b'x'; 2000]);
+    for _ in 0..3 {
+        stream.write_all(&frame).unwrap();
+        let mut echo = [0u8; 4 + 2000];
+        stream.read_exact(&mut echo).unwrap();
+        assert_eq!(echo[..4], [0x82, 126, 0x07, 0xD0]);
+    }
+    stream
+        .write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE8])
+        .unwrap();
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    let err = stderr(&server.finish());
+    // The first frame comes in two reads (its header with the first kilobyte, then the rest).
+    assert_eq!(err.matches("<- 2008 bytes").count(), 2, "{err}");
+    assert_eq!(
+        err.matches("payload length: 2000 (16-bit form").count(),
+        6,
+        "{err}"
+    );
+}

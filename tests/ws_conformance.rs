@@ -646,6 +646,127 @@ fn messages_read_into_a_reused_buffer_carry_nothing_of_the_one_before() {
     client.close_normally();
 }
 
+/// Waits until the server has read all that `client` sent: its end of the connection has
+/// nothing in its receive queue (the `rx_queue` column of `/proc/net/tcp`). On loopback a
+/// write is in that queue when it returns.
+fn wait_until_read(client: &Client, server: &Server) {
+    let ours = client.stream.local_addr().expect("a bound socket").port();
+    let port = |address: &str| u16::from_str_radix(address.rsplit(':').next().unwrap(), 16);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
+        let queued = table.lines().skip(1).find_map(|line| {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            let (local, remote, queues) = (columns[1], columns[2], columns[4]);
+            let theirs = port(local) == Ok(server.port) && port(remote) == Ok(ours);
+            theirs.then(|| usize::from_str_radix(queues.split(':').nth(1).unwrap(), 16))
+        });
+        match queued {
+            Some(Ok(0)) => return,
+            Some(Ok(_)) => assert!(Instant::now() < deadline, "the server read nothing"),
+            _ => panic!("no server end of port {ours}'s connection in /proc/net/tcp"),
+        }
+        thread::yield_now();
+    }
+}
+
+/// Sends `bytes` from another thread and expects each of `echoes` back, in order.
+fn echo(client: &mut Client, bytes: Vec<u8>, echoes: &[(u8, &[u8])]) {
+    let writer = client.send_in_background(bytes);
+    for (opcode, payload) in echoes {
+        client.expect(*opcode, payload);
+    }
+    writer.join().unwrap();
+}
+
+/// After a frame too long for one small read, the server reads the next frame's header and
+/// the start of its payload in one read, guessing that the header is as long as the last one
+/// (the 14 bytes of a masked frame over 65,535 bytes, here). Every way the guess can be
+/// wrong, each answered exactly: a shorter header, a longer one, no payload, a control frame,
+/// two frames in one write, part of a header read alone, a fragmented message, and text.
+#[test]
+fn after_a_long_frame_the_next_is_read_whatever_it_is() {
+    let server = Server::start(&[]);
+    let mut client = server.client();
+    let long = binary_payload(70_000, 7);
+    let after_long = |client: &mut Client, bytes: Vec<u8>, echoes: &[(u8, &[u8])]| {
+        let first = client.frame(true, BINARY, &long);
+        echo(client, first, &[(BINARY, &long)]);
+        echo(client, bytes, echoes);
+    };
+    let other = binary_payload(100_000, 9);
+    let frame = client.frame(true, BINARY, &other);
+    after_long(&mut client, frame, &[(BINARY, &other)]);
+    let text = mixed_text(90_000);
+    let frame = client.frame(true, TEXT, &text);
+    after_long(&mut client, frame, &[(TEXT, &text)]);
+    for len in [300, 32, 1, 0] {
+        let short = binary_payload(len, 3);
+        let frame = client.frame(true, BINARY, &short);
+        after_long(&mut client, frame, &[(BINARY, &short)]);
+    }
+    let frame = client.frame(true, PING, b"still there?");
+    after_long(&mut client, frame, &[(PONG, b"still there?")]);
+    // A long frame and a short one in one write: the read that brings the first's header
+    // brings the second too.
+    let small = binary_payload(20, 5);
+    let mut bytes = client.frame(true, BINARY, &other);
+    bytes.extend(client.frame(true, BINARY, &small));
+    after_long(&mut client, bytes, &[(BINARY, &other), (BINARY, &small)]);
+    // A message in three fragments, the first as long as the frame before it.
+    let whole = binary_payload(180_000, 11);
+    let mut bytes = client.frame(false, BINARY, &whole[..70_000]);
+    bytes.extend(client.frame(false, CONT, &whole[70_000..140_000]));
+    bytes.extend(client.frame(true, CONT, &whole[140_000..]));
+    after_long(&mut client, bytes, &[(BINARY, &whole)]);
+    // The header cut at each of its bytes, the server made to read the first part alone.
+    for cut in 1..14 {
+        let first = client.frame(true, BINARY, &long);
+        echo(&mut client, first, &[(BINARY, &long)]);
+        let frame = client.frame(true, BINARY, &other);
+        client.send(&frame[..cut]);
+        wait_until_read(&client, &server);
+        echo(&mut client, frame[cut..].to_vec(), &[(BINARY, &other)]);
+    }
+    // Guessing 8 bytes (a 16-bit length) and getting 14, then the reverse.
+    let middle = binary_payload(60_000, 13);
+    for payload in [&middle, &other, &middle] {
+        let frame = client.frame(true, BINARY, payload);
+        echo(&mut client, frame, &[(BINARY, payload)]);
+    }
+    // Guessing right, with more frames behind the guessed one than its payload in the read.
+    let two_k = binary_payload(2_000, 17);
+    let mut bytes = client.frame(true, BINARY, &two_k);
+    bytes.extend(client.frame(true, BINARY, &small));
+    bytes.extend(client.frame(true, PING, b"and?"));
+    echo(
+        &mut client,
+        bytes,
+        &[(BINARY, &two_k), (BINARY, &small), (PONG, b"and?")],
+    );
+    client.close_normally();
+
+    // Broken frames after a long one fail the connection as they would anywhere.
+    let mut bad_text = ascii_payload(70_000);
+    bad_text[0] = 0xFF;
+    let server_limited = Server::start(&["--max-message-bytes", "100000"]);
+    for (server, opcode, payload, code) in [
+        (&server, TEXT, &bad_text, 1007),
+        (&server, CONT, &other, 1002),
+        (&server_limited, BINARY, &binary_payload(100_001, 1), 1009),
+    ] {
+        let mut client = server.client();
+        let first = client.frame(true, BINARY, &long);
+        echo(&mut client, first, &[(BINARY, &long)]);
+        let frame = client.frame(true, opcode, payload);
+        // The server may fail the connection before it has read the whole frame.
+        let mut stream = client.stream.try_clone().expect("the socket clones");
+        let writer = thread::spawn(move || stream.write_all(&frame));
+        client.expect_close(code);
+        let _ = writer.join();
+    }
+}
+
 /// 1.1.8 and 1.2.8: 65536 bytes in one frame, written in chops of 997 bytes.
 #[test]
 fn case_1_1_8_and_1_2_8_65536_bytes_in_997_byte_chops() {

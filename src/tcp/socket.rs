@@ -43,7 +43,7 @@ use crate::trace::Trace;
 use crate::wire::{self, Direction, Side, Tap};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::io::{self, ErrorKind, IoSlice, Read, Write};
+use std::io::{self, ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -501,6 +501,25 @@ impl Socket {
         self.set_read_wait(wait)?;
         let n = (&*self.stream).read(buf)?;
         self.show_read(&buf[..n]);
+        Ok(n)
+    }
+
+    /// [`Socket::read_straight_into`] for memory in two places, `first` filled before
+    /// `second`, in one read (`readv`): a WebSocket frame's header into a few bytes of its own
+    /// and its payload into the message it belongs to.
+    pub fn read_straight_into_two(
+        &self,
+        first: &mut [u8],
+        second: &mut [u8],
+        wait: Option<Duration>,
+    ) -> io::Result<usize> {
+        self.set_read_wait(wait)?;
+        let parts = &mut [IoSliceMut::new(first), IoSliceMut::new(second)];
+        let n = (&*self.stream).read_vectored(parts)?;
+        if self.tap.is_some() {
+            let (in_first, in_second) = (n.min(first.len()), n.saturating_sub(first.len()));
+            self.show_read(&[&first[..in_first], &second[..in_second]].concat());
+        }
         Ok(n)
     }
 

@@ -20,8 +20,10 @@
 //!   header ── parse_header: RSV bits, opcode, control frame size and FIN, MASK, length ─▶ 1002
 //!     │       a continuation with nothing to continue / a data frame mid-message ───────▶ 1002
 //!     │       the message would pass max_message ─────────────────────────────────────▶ 1009
-//!     ▼       (checked on the header: nothing is read, nothing allocated for it)
-//!   payload ─ read as it arrives, straight into the message, and unmasked there;
+//!     ▼       (checked on the header: nothing is allocated for the payload, and no
+//!     │       more is read than the read that brought the header)
+//!   payload ─ read as it arrives, straight into the message, and unmasked there (after a
+//!     │       long frame, the next one's start comes in the same read as its header);
 //!     │       text is checked as each piece arrives: bytes that cannot begin valid
 //!     │       UTF-8 end the connection at once, the rest of the frame unread ────────▶ 1007
 //!     ▼
@@ -40,7 +42,7 @@
 
 use super::frame::{
     apply_mask, close_payload, encode_frame, header_bytes, parse_close, parse_header, FrameError,
-    FrameHeader, Opcode, Role, MAX_CONTROL_PAYLOAD,
+    FrameHeader, Opcode, Role, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
 };
 use super::utf8::Utf8Validator;
 use crate::tcp::inbox::time_left;
@@ -281,6 +283,23 @@ pub struct WebSocket {
     /// A finished message's buffer, handed back with [`WebSocket::reuse`]: the next message
     /// is read into it. Empty (no memory) when there is none.
     spare: Vec<u8>,
+    /// The header length of the last data frame too long to come through the inbox: the
+    /// next frame's header is read as if it were as long (see [`WebSocket::read_frame`]).
+    long_header: Option<usize>,
+    /// How many bytes at the front of `spare` a read has put in place already: the start of
+    /// the payload of the frame whose header is in the inbox (see [`WebSocket::read_frame`]).
+    placed: usize,
+}
+
+/// Where one read puts what it brings.
+enum Place<'a> {
+    /// The inbox, [`FRAME_READ`] bytes at most: frame headers and small frames.
+    Inbox,
+    /// Part of the message being built, straight.
+    Message(&'a mut [u8]),
+    /// A frame whose header is guessed to be this long: the header into the inbox, the
+    /// start of its payload straight into the spare buffer ([`WebSocket::read_frame`]).
+    Frame(usize),
 }
 
 impl WebSocket {
@@ -305,6 +324,8 @@ impl WebSocket {
             closed: false,
             pinged: false,
             spare: Vec::new(),
+            long_header: None,
+            placed: 0,
         }
     }
 
@@ -508,12 +529,9 @@ impl WebSocket {
         let max = self.options.max_message;
         let too_big = Stop::Violation(Violation::MessageTooBig { max });
         loop {
-            // The limit is for messages; a control frame (at most 125 bytes) is never held
-            // to it, however small it is.
-            let frame_max = (max as u64).max(MAX_CONTROL_PAYLOAD);
             let parsed = match self.inbox.available() {
                 [] => Ok(None), // nothing yet: the usual case between messages
-                bytes => parse_header(bytes, self.role, frame_max),
+                bytes => parse_header(bytes, self.role, self.frame_max()),
             };
             match parsed {
                 Ok(Some(header)) => {
@@ -526,11 +544,25 @@ impl WebSocket {
                     }
                     return Ok(header);
                 }
-                Ok(None) => self.fill()?,
+                Ok(None) => {
+                    // After a long frame, guess that the next is as long: one read for
+                    // its header and its payload.
+                    let place = match self.long_header {
+                        Some(len) if self.partial.is_none() => Place::Frame(len),
+                        _ => Place::Inbox,
+                    };
+                    self.read_more(place)?;
+                }
                 Err(FrameError::PayloadTooBig { .. }) => return Err(too_big),
                 Err(e) => return Err(Stop::Violation(Violation::Frame(e))),
             }
         }
+    }
+
+    /// The longest frame [`parse_header`] lets through. The limit is for messages; a control
+    /// frame (at most 125 bytes) is never held to it, however small it is.
+    fn frame_max(&self) -> u64 {
+        (self.options.max_message as u64).max(MAX_CONTROL_PAYLOAD)
     }
 
     /// §5.4: fragments of one message come in order, with no other message in between.
@@ -546,18 +578,19 @@ impl WebSocket {
 
     /// Reads more bytes into the inbox (see [`WebSocket::read_more`]).
     fn fill(&mut self) -> Result<(), Stop> {
-        self.read_more(None).map(|_| ())
+        self.read_more(Place::Inbox).map(|_| ())
     }
 
     /// Reads the next bytes of a payload straight into `data`, part of the message being
     /// built, at most all of it; how many came (as [`WebSocket::fill`] waits and answers, but
     /// with no copy through the inbox).
     fn fill_message(&mut self, data: &mut [u8]) -> Result<usize, Stop> {
-        self.read_more(Some(data))
+        self.read_more(Place::Message(data))
     }
 
-    /// Reads more bytes: into the inbox, or (`message`) straight into part of a message being
-    /// built; how many came. The connection's end is a `Close` (1006 without a close frame).
+    /// Reads more bytes into their [`Place`]: the inbox, part of a message being built, or a
+    /// guessed frame; how many came. The connection's end is a `Close` (1006 without a close
+    /// frame).
     ///
     /// The heartbeat lives here, the one place that waits for the peer: a peer quiet for the
     /// ping interval gets a ping; quiet for another interval, it is taken for dead (its host
@@ -578,7 +611,7 @@ impl WebSocket {
     /// quiet that long, it gives them back, and waits on for what is left of the interval. The
     /// socket's receive timeout stays the same while messages keep coming, so that costs no
     /// system call.
-    fn read_more(&mut self, mut message: Option<&mut [u8]>) -> Result<usize, Stop> {
+    fn read_more(&mut self, mut place: Place) -> Result<usize, Stop> {
         // How long this call has waited in steps of KEEP_SPARE without a byte.
         let mut waited = Duration::ZERO;
         loop {
@@ -592,14 +625,22 @@ impl WebSocket {
                 Some(deadline) => time_left(deadline).map(Some),
                 None => kernel_wait(heartbeat.map(|interval| interval.saturating_sub(waited))),
             };
-            let holding =
-                message.is_some() || self.spare.capacity() > 0 || self.inbox.capacity() > 0;
+            let holding = !matches!(place, Place::Inbox)
+                || self.spare.capacity() > 0
+                || self.inbox.capacity() > 0;
             let step =
                 holding && matches!(wait, Ok(wait) if wait.is_none_or(|wait| wait > KEEP_SPARE));
             let wait = if step { Ok(Some(KEEP_SPARE)) } else { wait };
-            let read = wait.and_then(|wait| match &mut message {
-                Some(data) => self.socket.read_straight_into(data, wait),
-                None => self.inbox.fill_at_most(&self.socket, FRAME_READ, wait),
+            let read = wait.and_then(|wait| match &mut place {
+                Place::Message(data) => self.socket.read_straight_into(data, wait),
+                // Only a frame's first bytes can be guessed at, and only with a spare to read
+                // its payload into (given back while the peer was quiet, it is not there).
+                Place::Frame(header_len)
+                    if self.inbox.available().is_empty() && !self.spare.is_empty() =>
+                {
+                    self.read_frame(*header_len, wait)
+                }
+                _ => self.inbox.fill_at_most(&self.socket, FRAME_READ, wait),
             });
             if read.as_ref().is_err_and(is_timeout) {
                 // Quiet: no buffer is kept for a connection that is (see `reuse`).
@@ -639,6 +680,36 @@ impl WebSocket {
                 }
             }
         }
+    }
+
+    /// One read for a frame whose header is guessed to be `header_len` bytes long, when the
+    /// inbox holds nothing of it yet: the header
+    /// into the inbox, and the start of the payload straight into the spare buffer, where its
+    /// message will be built. A long frame then costs one read, as it would with a buffer of
+    /// its own (the inbox reads a kilobyte at most, and a payload read after its header is a
+    /// second read). How many bytes came.
+    ///
+    /// A wrong guess costs a copy, never a wrong byte: unless the bytes read are the header of
+    /// a data frame of exactly that length and the start of its payload, everything after the
+    /// header goes into the inbox behind it, in the order it came, as if read there.
+    fn read_frame(&mut self, header_len: usize, wait: Option<Duration>) -> io::Result<usize> {
+        let mut header = [0u8; MAX_HEADER_LEN];
+        let room = self.spare.len().min(READ_SIZE);
+        let n = self.socket.read_straight_into_two(
+            &mut header[..header_len],
+            &mut self.spare[..room],
+            wait,
+        )?;
+        self.inbox.push(&header[..n.min(header_len)]);
+        let came = n.saturating_sub(header_len);
+        self.placed = match parse_header(self.inbox.available(), self.role, self.frame_max()) {
+            Ok(Some(frame)) if frame.header_len == header_len && !frame.opcode.is_control() => {
+                came.min(frame.payload_len as usize) // and what follows, the next frame's
+            }
+            _ => 0,
+        };
+        self.inbox.push(&self.spare[self.placed..came]);
+        Ok(n)
     }
 
     /// Reads a control frame's payload (at most 125 bytes) and acts on it.
@@ -695,13 +766,19 @@ impl WebSocket {
                 utf8: (header.opcode == Opcode::Text).then(Utf8Validator::new),
             },
         };
+        let frame_len = header.header_len as u64 + header.payload_len;
+        self.long_header = (frame_len > FRAME_READ as u64).then_some(header.header_len);
         // At most max_message: parse_header checked.
         let mut left = header.payload_len as usize;
         let mut offset = 0;
+        // Read with the header, in the buffer the message starts in (see `read_frame`).
+        let mut placed = std::mem::take(&mut self.placed);
         while left > 0 {
             let start = partial.filled;
             let here = self.inbox.available().len();
-            if here == 0 {
+            if placed > 0 {
+                partial.filled = std::mem::take(&mut placed);
+            } else if here == 0 {
                 // Straight into the message, over what a reused buffer holds: only memory the
                 // buffer never had is zeroed for the read.
                 let end = start + left.min(READ_SIZE);
