@@ -328,3 +328,54 @@ fn the_heartbeat_closes_a_peer_that_never_answers_and_keeps_one_that_does() {
     alive.read_exact(&mut echo).unwrap();
     assert_eq!(&echo, b"\x81\x0astill here");
 }
+
+/// The crate's own client, reading the server's unmasked frames, hands each message back
+/// (`WebSocket::reuse`), so that after a long one the next frame is read in one go, header and
+/// payload, into that message's memory: echoes of every size after it come back exact.
+#[test]
+fn a_client_that_reuses_its_messages_reads_every_echo_exactly() {
+    use netnotes::trace::Trace;
+    use netnotes::ws::client::{connect, Url};
+    use netnotes::ws::{Message, Options, WebSocketEvent};
+    let (_server, port) = server(&["--quiet"]);
+    let url = Url::parse(&format!("ws://127.0.0.1:{port}/updates")).unwrap();
+    let (mut ws, _) = connect(&url, &[], Options::new(Trace::off("ws"))).unwrap();
+    assert_eq!(ws.next_event(), Some(WebSocketEvent::Open));
+    let bytes = |len: usize, seed: u8| -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+            .collect()
+    };
+    let text = "κόσμε 𝄞 ".repeat(6_000);
+    let messages = [
+        Message::Binary(bytes(70_000, 1)),
+        Message::Binary(bytes(100_000, 2)),
+        Message::Binary(bytes(300, 3)),
+        Message::Binary(bytes(60_000, 4)),
+        Message::Binary(bytes(60_000, 5)),
+        Message::Binary(bytes(70_000, 6)),
+        Message::Text(text),
+        Message::Binary(bytes(32, 7)),
+        Message::Binary(Vec::new()),
+        Message::Binary(bytes(65_536, 8)),
+    ];
+    for sent in messages {
+        ws.send_message(&sent).unwrap();
+        match ws.next_event() {
+            Some(WebSocketEvent::Message(echo)) => {
+                assert!(
+                    echo == sent,
+                    "the echo of a {}-byte message differs",
+                    sent.len()
+                );
+                ws.reuse(echo);
+            }
+            other => panic!("expected the echo, got {other:?}"),
+        }
+    }
+    ws.close(1000, "").unwrap();
+    assert!(matches!(
+        ws.next_event(),
+        Some(WebSocketEvent::Close { code: 1000, .. })
+    ));
+}
