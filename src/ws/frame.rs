@@ -388,15 +388,13 @@ pub fn apply_mask(payload: &mut [u8], key: [u8; 4], offset: usize) {
     // The key turned to start at this offset's octet (only offset mod 4 matters), then
     // repeated over 8 bytes: octet i of the payload meets octet i % 8 of `key8`, eight at a
     // time. A byte at a time costs several instructions per byte; this, a fraction of one.
-    let start = offset % 4;
-    let key8: [u8; 8] = std::array::from_fn(|i| key[(start + i) % 4]);
-    let key64 = u64::from_ne_bytes(key8);
-    let mut words = payload.chunks_exact_mut(8);
-    for word in &mut words {
-        let masked = u64::from_ne_bytes((&*word).try_into().expect("8 bytes")) ^ key64;
-        word.copy_from_slice(&masked.to_ne_bytes());
+    let turned = u32::from_le_bytes(key).rotate_right(8 * (offset % 4) as u32);
+    let key8 = (u64::from(turned) << 32 | u64::from(turned)).to_le_bytes();
+    let (words, rest) = payload.as_chunks_mut::<8>();
+    for word in words {
+        *word = (u64::from_ne_bytes(*word) ^ u64::from_ne_bytes(key8)).to_ne_bytes();
     }
-    for (byte, k) in words.into_remainder().iter_mut().zip(key8) {
+    for (byte, k) in rest.iter_mut().zip(key8) {
         *byte ^= k;
     }
 }
