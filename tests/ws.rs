@@ -379,3 +379,83 @@ fn a_client_that_reuses_its_messages_reads_every_echo_exactly() {
         Some(WebSocketEvent::Close { code: 1000, .. })
     ));
 }
+
+/// A message handed back while another is half built (a ping came between its fragments) is
+/// not where the rest of that message goes: the next fragment, as long as the frame before it,
+/// still lands in the message being built. The peer is written here, frame by frame.
+#[test]
+fn a_message_handed_back_mid_message_leaves_the_one_being_built_alone() {
+    use netnotes::trace::Trace;
+    use netnotes::ws::client::{connect, Url};
+    use netnotes::ws::frame::{encode_frame, Opcode};
+    use netnotes::ws::handshake::accept_key;
+    use netnotes::ws::{Message, Options, WebSocketEvent};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let long = |seed: u8| -> Vec<u8> {
+        (0..70_000u32)
+            .map(|i| (i as u8).wrapping_mul(13) ^ seed)
+            .collect()
+    };
+    let (first, start, rest) = (long(1), long(2), long(3));
+    let frames = [
+        encode_frame(true, Opcode::Binary, &first, None),
+        encode_frame(false, Opcode::Binary, &start, None),
+        encode_frame(true, Opcode::Ping, b"", None),
+    ];
+    let last = encode_frame(true, Opcode::Continuation, &rest, None);
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let head = String::from_utf8(common::read_head(&mut stream)).unwrap();
+        let key = head
+            .lines()
+            .find_map(|line| line.strip_prefix("Sec-WebSocket-Key: "))
+            .unwrap();
+        let accept = accept_key(key);
+        let answer = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+        );
+        stream.write_all(answer.as_bytes()).unwrap();
+        stream.write_all(&frames.concat()).unwrap();
+        // The last fragment once the client has answered the ping: it is read after the
+        // client has handed its first message back.
+        let mut pong = [0u8; 6];
+        stream.read_exact(&mut pong).unwrap();
+        assert_eq!(pong[..2], [0x8A, 0x80], "a masked, empty pong");
+        stream.write_all(&last).unwrap();
+        let mut close = [0u8; 8];
+        stream.read_exact(&mut close).unwrap();
+        stream
+            .write_all(&encode_frame(
+                true,
+                Opcode::Close,
+                &1000u16.to_be_bytes(),
+                None,
+            ))
+            .unwrap();
+    });
+    let url = Url::parse(&format!("ws://127.0.0.1:{port}/")).unwrap();
+    let (mut ws, _) = connect(&url, &[], Options::new(Trace::off("ws"))).unwrap();
+    assert_eq!(ws.next_event(), Some(WebSocketEvent::Open));
+    let kept = match ws.next_event() {
+        Some(WebSocketEvent::Message(message)) => message,
+        other => panic!("expected the first message, got {other:?}"),
+    };
+    assert_eq!(kept, Message::Binary(first));
+    assert_eq!(ws.next_event(), Some(WebSocketEvent::Ping(Vec::new())));
+    ws.reuse(kept);
+    let whole = [start, rest].concat();
+    match ws.next_event() {
+        Some(WebSocketEvent::Message(Message::Binary(got))) => {
+            assert!(got == whole, "the fragmented message came back changed")
+        }
+        other => panic!("expected the fragmented message, got {other:?}"),
+    }
+    ws.close(1000, "").unwrap();
+    assert!(matches!(
+        ws.next_event(),
+        Some(WebSocketEvent::Close { code: 1000, .. })
+    ));
+    peer.join().unwrap();
+}

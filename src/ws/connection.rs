@@ -547,11 +547,7 @@ impl WebSocket {
                 Ok(None) => {
                     // After a long frame, guess that the next is as long: one read for
                     // its header and its payload.
-                    let place = match self.long_header {
-                        Some(len) if self.partial.is_none() => Place::Frame(len),
-                        _ => Place::Inbox,
-                    };
-                    self.read_more(place)?;
+                    self.read_more(self.long_header.map_or(Place::Inbox, Place::Frame))?;
                 }
                 Err(FrameError::PayloadTooBig { .. }) => return Err(too_big),
                 Err(e) => return Err(Stop::Violation(Violation::Frame(e))),
@@ -633,10 +629,13 @@ impl WebSocket {
             let wait = if step { Ok(Some(KEEP_SPARE)) } else { wait };
             let read = wait.and_then(|wait| match &mut place {
                 Place::Message(data) => self.socket.read_straight_into(data, wait),
-                // Only a frame's first bytes can be guessed at, and only with a spare to read
-                // its payload into (given back while the peer was quiet, it is not there).
+                // Only the first bytes of a message's first frame can be guessed at, and only
+                // with a spare to read its payload into (given back while the peer was quiet,
+                // it is not there).
                 Place::Frame(header_len)
-                    if self.inbox.available().is_empty() && !self.spare.is_empty() =>
+                    if self.inbox.available().is_empty()
+                        && self.partial.is_none()
+                        && !self.spare.is_empty() =>
                 {
                     self.read_frame(*header_len, wait)
                 }
@@ -682,12 +681,12 @@ impl WebSocket {
         }
     }
 
-    /// One read for a frame whose header is guessed to be `header_len` bytes long, when the
-    /// inbox holds nothing of it yet: the header
-    /// into the inbox, and the start of the payload straight into the spare buffer, where its
-    /// message will be built. A long frame then costs one read, as it would with a buffer of
-    /// its own (the inbox reads a kilobyte at most, and a payload read after its header is a
-    /// second read). How many bytes came.
+    /// One read for the next frame, its header guessed to be `header_len` bytes long: the
+    /// header into the inbox, and the start of the payload straight into the spare buffer,
+    /// where its message will be built. For a frame that begins a message, with nothing of it
+    /// read yet (see [`WebSocket::read_more`]). A long frame then costs one read, as it would
+    /// with a buffer of its own (the inbox reads a kilobyte at most, and a payload read after
+    /// its header is a second read). How many bytes came.
     ///
     /// A wrong guess costs a copy, never a wrong byte: unless the bytes read are the header of
     /// a data frame of exactly that length and the start of its payload, everything after the
