@@ -663,7 +663,10 @@ fn wait_until_read(client: &Client, server: &Server) {
         });
         match queued {
             Some(Ok(0)) => return,
-            Some(Ok(_)) => assert!(Instant::now() < deadline, "the server read nothing"),
+            Some(Ok(_)) => assert!(
+                Instant::now() < deadline,
+                "the server left our bytes unread"
+            ),
             _ => panic!("no server end of port {ours}'s connection in /proc/net/tcp"),
         }
         thread::yield_now();
