@@ -34,8 +34,8 @@
 //! has nothing better to do, and a peer that stops reading cannot make us buffer.
 
 use super::message::{
-    bodiless_status, check_declared, check_field_line, check_framing, has_token, http_date,
-    push_chunk, Decimal, FramingFields, HeadWriter, InvalidHead, Version, LAST_CHUNK,
+    bodiless_status, check_declared, check_field_line, check_framing, http_date, push_chunk,
+    Decimal, FramingFields, HeadWriter, InvalidHead, Persistence, Version, LAST_CHUNK,
 };
 use crate::tcp::Socket;
 use std::cell::RefCell;
@@ -364,7 +364,8 @@ impl<'c> Response<'c> {
         buffer.reserve(HEAD_ROOM);
         let mut head = HeadWriter::response_in(buffer, status)?;
         let mut framing = FramingFields::default();
-        let (mut date, mut connection, mut close) = (false, false, false);
+        let mut persistence = Persistence::default();
+        let (mut date, mut connection) = (false, false);
         let stored = self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()));
         for (name, value) in stored.chain(extra.iter().copied()) {
             head.field(name, value)?;
@@ -375,7 +376,7 @@ impl<'c> Response<'c> {
                 connection = true;
                 // RFC 9112 §9.6: a server that sends `Connection: close` closes after this
                 // response.
-                close |= has_token(value, "close");
+                persistence.note(value);
             } else if name.eq_ignore_ascii_case("date") {
                 date = true;
             }
@@ -383,7 +384,7 @@ impl<'c> Response<'c> {
         // The handler's own framing fields, each valid and not contradicting another (RFC 9112
         // §6.2-6.3): a broken length is an error, never ignored next to an added chunked.
         let declared = check_declared(&framing)?;
-        let mut keep_alive = self.keep_alive && !close;
+        let mut keep_alive = self.keep_alive && !persistence.closes();
 
         // The framing, RFC 9112 §6.1-6.3, in the order of §6.3's rules.
         let out = if self.head_request || bodiless_status(status) {

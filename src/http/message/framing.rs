@@ -48,21 +48,27 @@ pub(super) struct Facts {
 /// responses: `close` ends it; otherwise HTTP/1.1 keeps it and HTTP/1.0 keeps it only if
 /// `Connection` holds `keep-alive`. Noted one `Connection` line at a time.
 #[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Persistence {
+pub(crate) struct Persistence {
     close: bool,
     keep_alive: bool,
 }
 
 impl Persistence {
     /// Notes the tokens of one `Connection` value.
-    pub(super) fn note(&mut self, value: &str) {
+    pub(crate) fn note(&mut self, value: &str) {
         self.close |= has_token(value, "close");
         self.keep_alive |= has_token(value, "keep-alive");
     }
 
+    /// Whether a value noted holds `close`: the connection ends after this message, whatever
+    /// else is said (RFC 9112 §9.6 for a server that sends it).
+    pub(crate) fn closes(self) -> bool {
+        self.close
+    }
+
     /// Whether the connection stays open after a message of `version` with the values noted.
     pub(super) fn keeps(self, version: Version) -> bool {
-        !self.close && (version == Version::Http11 || self.keep_alive)
+        !self.closes() && (version == Version::Http11 || self.keep_alive)
     }
 }
 

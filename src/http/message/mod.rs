@@ -64,10 +64,10 @@ pub use body::{BodyDecoder, ChunkedDecoder, MAX_CHUNK_EXTENSION};
 pub use fields::{is_field_byte, is_tchar};
 pub use fields::{Fields, Iter as FieldsIter};
 pub use find::{find_head, find_response_head, Found, HeadFinder, HeadScan};
-pub(crate) use framing::FramingFields;
 pub use framing::{
     bodiless, bodiless_status, parse_content_length, Expectation, Framing, ResponseFraming,
 };
+pub(crate) use framing::{FramingFields, Persistence};
 pub use head::{
     parse_request_head, parse_response_head, RequestHead, ResponseHead, MAX_HEADERS,
     MAX_HEADER_BYTES, METHODS,
