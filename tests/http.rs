@@ -11,7 +11,7 @@ use netnotes::tcp::{Socket, SocketEvent};
 use netnotes::trace::Trace;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Starts `http-server --port 0` with extra flags; returns it and its port.
 fn server(extra: &[&str]) -> (Running, u16) {
@@ -564,11 +564,90 @@ fn a_slow_head_gets_408_while_others_are_served() {
 
 #[test]
 fn an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout() {
-    let (_server, port) = server(&["--keep-alive-timeout", "200"]);
+    let (_server, port) = server(&["--keep-alive-timeout", "800"]);
     let mut client = Client::connect(port);
     client.send(GET);
     assert_eq!(client.reply().field("keep-alive"), Some("timeout=0"));
+    let quiet = Instant::now();
     assert!(client.closed(), "closed quietly, no 408");
+    // Never before the timeout (less the moment between the server's going idle and this
+    // client's reading the answer); after it by at most an eighth, the idle reaper's tick,
+    // and what scheduling adds on a busy machine.
+    let idle = quiet.elapsed();
+    assert!(
+        (Duration::from_millis(770)..Duration::from_millis(1_400)).contains(&idle),
+        "closed after {idle:?} idle"
+    );
+}
+
+#[test]
+fn the_keep_alive_timeout_counts_from_the_last_request_of_each_connection() {
+    let (_server, port) = server(&["--keep-alive-timeout", "400"]);
+    let mut idle = Client::connect(port);
+    idle.send(GET);
+    assert_eq!(idle.reply().status, 200);
+    let idle_since = Instant::now();
+    // Another connection asks every 150 ms for three times the timeout: it is never idle
+    // for the timeout, so it is never closed, while the quiet one is.
+    let mut busy = Client::connect(port);
+    for _ in 0..8 {
+        busy.send(GET);
+        assert_eq!(busy.reply().status, 200, "the busy connection was closed");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    assert!(idle_since.elapsed() > Duration::from_millis(1_000));
+    assert!(idle.closed(), "the quiet one was left open");
+    busy.send(GET);
+    assert_eq!(busy.reply().status, 200);
+}
+
+#[test]
+fn a_zero_keep_alive_timeout_closes_right_after_each_response() {
+    // The library's server: the command line refuses a zero time.
+    let mut options = ServerOptions::new(Trace::off("http"));
+    options.limits.keep_alive_timeout = Duration::ZERO;
+    let server = Server::listen("127.0.0.1:0".parse().unwrap(), options).unwrap();
+    let port = server.local_address().port();
+    std::thread::spawn(move || server.run(|_, res| drop(res.end(b"hello"))));
+    let mut client = Client::connect(port);
+    client.send(GET);
+    assert_eq!(client.reply().status, 200);
+    let quiet = Instant::now();
+    assert!(client.closed());
+    let idle = quiet.elapsed();
+    assert!(idle < Duration::from_millis(500), "closed after {idle:?}");
+}
+
+#[test]
+fn connections_ended_by_the_keep_alive_timeout_give_back_their_threads_and_descriptors() {
+    let (server, port) = server(&["--keep-alive-timeout", "300"]);
+    let pid = server.pid();
+    let count = |what| {
+        std::fs::read_dir(format!("/proc/{pid}/{what}"))
+            .unwrap()
+            .count()
+    };
+    let (threads, fds) = (count("task"), count("fd"));
+    let mut clients: Vec<Client> = (0..40).map(|_| Client::connect(port)).collect();
+    for client in &mut clients {
+        client.send(GET);
+        assert_eq!(client.reply().status, 200);
+    }
+    assert!(count("task") >= threads + 40, "a thread per connection");
+    for client in &mut clients {
+        assert!(client.closed());
+    }
+    // A finished thread waits a while for a next connection (tcp::PARK_TIME), then exits.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while (count("task"), count("fd")) != (threads, fds) {
+        assert!(
+            Instant::now() < deadline,
+            "{} threads and {} descriptors, {threads} and {fds} before",
+            count("task"),
+            count("fd")
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]

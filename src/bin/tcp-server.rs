@@ -54,9 +54,9 @@ fn main() {
     let addr =
         netnotes::addr::bind_address(args.host(), args.port()).unwrap_or_else(|e| cli::fatal(e));
     let options = ServerOptions {
-        trace: Trace::new("tcp", args.trace()),
         max_connections: args.max_connections(),
         exit_after: args.number("exit-after"),
+        ..ServerOptions::new(Trace::new("tcp", args.trace()))
     };
     let nodelay = args.switch("nodelay");
     let timeout = args.millis("timeout");

@@ -238,6 +238,9 @@ impl Server {
             trace: options.trace,
             max_connections: options.max_connections,
             exit_after: None, // counted in requests, here
+            // The wait between requests (`set_idle` below): kept by the TCP server's idle
+            // reaper, not by a read timeout that the kernel would arm for every request.
+            idle_timeout: Some(options.limits.keep_alive_timeout),
         };
         Ok(Server {
             tcp: tcp::Server::listen(addr, tcp_options)?,
@@ -313,15 +316,16 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         // 1. Wait for a request to begin: the head's first byte.
         if inbox.available().is_empty() {
             inbox.release_if_empty_over(KEPT_BUFFER);
-            let wait = if first {
-                limits.headers_timeout
-            } else {
-                limits.keep_alive_timeout
-            };
+            // The first request's first byte is waited for as a part of its head; between
+            // requests the connection is idle, and the TCP server ends it after the
+            // keep-alive timeout (or at its `close()`): the read returns 0.
+            let wait = first.then_some(limits.headers_timeout);
             socket.set_idle(!first);
             // One wait, bounded by the kernel (a deadline is for a head that comes in pieces).
-            let read = inbox.fill_at_most(&socket, READ_SIZE, Some(wait));
-            socket.set_idle(false);
+            let read = inbox.fill_at_most(&socket, READ_SIZE, wait);
+            if !socket.set_idle(false) {
+                return; // ended while idle, whatever came meanwhile: quietly
+            }
             match read {
                 Ok(0) => return, // closed before a byte, or between requests: quietly
                 Ok(_) => {}

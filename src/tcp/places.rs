@@ -1,6 +1,8 @@
 //! The TCP server's count of open connections, behind two of the notes' 1.1 服务器事件:
 //! Node's `server.maxConnections` (past it a new connection is closed at once, the `drop`
-//! event) and `server.close()`, whose `close` event waits for every connection to finish.
+//! event) and `server.close()`, whose `close` event waits for every connection to finish;
+//! and its list of idle connections, which `close()` ends at once and the server's idle
+//! timeout ends when they have been idle too long (an HTTP server's `keepAliveTimeout`).
 //!
 //! Each accepted connection holds a `Slot`, which its [`super::Socket`] gives back as it
 //! traces its `close`; each connection a handler opens for itself (a proxy's upstreams and
@@ -13,8 +15,8 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
 
 /// `--exit-after N`: counts what a server has finished — connections, requests, WebSocket
 /// sessions — across its threads, and says which one is the N-th, after which the server
@@ -57,8 +59,36 @@ impl ExitAfter {
 struct Listed {
     /// Its stream, to shut it down.
     stream: Arc<TcpStream>,
-    /// Whether it is idle now.
-    idle: Arc<AtomicBool>,
+    /// Whether it is idle now, and since when: [`BUSY`], [`ENDED`], or the idle reaper's
+    /// tick ([`Count::tick`]) at the moment it became idle.
+    idle: Arc<AtomicU64>,
+}
+
+/// [`Listed::idle`]: the connection is busy.
+const BUSY: u64 = 0;
+/// [`Listed::idle`]: the server ended the connection while it was idle.
+const ENDED: u64 = u64::MAX;
+
+impl Listed {
+    /// Ends the connection if it is still idle since `since` (any idle moment, if `None`):
+    /// marks it [`ENDED`], then shuts it down, so that its thread's read returns 0. The mark
+    /// and the connection's own return to work ([`Slot::set_idle`]) are one atomic step
+    /// each, so exactly one of them happens: a request read in the same instant is either
+    /// served or never looked at, and a connection that went back to work is not cut.
+    fn end_if_idle(&self, since: Option<u64>) {
+        let now = self.idle.load(Ordering::SeqCst);
+        if now == BUSY || now == ENDED || since.is_some_and(|since| since != now) {
+            return;
+        }
+        if self
+            .idle
+            .compare_exchange(now, ENDED, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            // Fails only if the peer is already gone, which is the same outcome.
+            let _ = self.stream.shutdown(Shutdown::Both);
+        }
+    }
 }
 
 /// A server's count of open connections and what closing it takes, shared by the accept
@@ -79,14 +109,28 @@ pub(super) struct Count {
     /// Finished connections, under `--exit-after`.
     exit_after: ExitAfter,
     /// Connections that have been idle at least once (`Socket::set_idle`), by slot number,
-    /// each with a flag saying whether it is idle now: `close()` shuts those down at once.
+    /// each saying whether it is idle now and since when: `close()` shuts those down at once.
     idle: Mutex<HashMap<u64, Listed>>,
+    /// How long a connection may stay idle before the server ends it (`None`: for ever).
+    idle_timeout: Option<Duration>,
+    /// Signalled for the idle reaper ([`Count::reap_idle`]) when the server closes, and
+    /// when the idle list stops being empty.
+    reaper: Condvar,
+    /// The idle reaper's clock: counts its ticks, from 1.
+    tick: AtomicU64,
     next_slot: AtomicU64,
 }
 
 impl Count {
-    /// No connection yet; `wake` is where `close()` connects to wake the accept loop.
-    pub(super) fn new(wake: SocketAddr, max_connections: usize, exit_after: Option<u64>) -> Count {
+    /// No connection yet; `wake` is where `close()` connects to wake the accept loop. With
+    /// a nonzero `idle_timeout`, the server runs [`Count::reap_idle`] on a thread of its
+    /// own; a zero one ends connections as soon as they become idle.
+    pub(super) fn new(
+        wake: SocketAddr,
+        max_connections: usize,
+        exit_after: Option<u64>,
+        idle_timeout: Option<Duration>,
+    ) -> Count {
         Count {
             closing: AtomicBool::new(false),
             wake,
@@ -96,7 +140,62 @@ impl Count {
             max_connections,
             exit_after: ExitAfter::new(exit_after),
             idle: Mutex::new(HashMap::new()),
+            idle_timeout,
+            reaper: Condvar::new(),
+            tick: AtomicU64::new(1),
             next_slot: AtomicU64::new(0),
+        }
+    }
+
+    /// The idle reaper: ends each connection idle for `timeout`, until the server closes or
+    /// is gone.
+    ///
+    /// Why a thread rather than a read timeout (`SO_RCVTIMEO`): a blocking read with a
+    /// timeout makes the kernel start a timer and cancel it for every wait, and an HTTP
+    /// connection waits once per request. Here a connection that becomes idle only notes
+    /// the reaper's tick, a number it reads from memory: no clock, no system call. Node
+    /// keeps its timeouts in user space too, in lists, not in the kernel.
+    ///
+    /// ```text
+    ///   tick (every eighth of the timeout, while a connection is listed)
+    ///    5    6    7    8    9   10   11   12   13   14
+    ///    |----|----|----|----|----|----|----|----|----|
+    ///      ^ idle, notes 5                           ^ tick 14: 14 - 5 > 8, ended
+    /// ```
+    ///
+    /// A connection that noted tick `t` became idle before tick `t + 1`, and ticks are a
+    /// tick's length apart or more, so at tick `t + 1 + n` it has been idle for `n` ticks at
+    /// least: with eight ticks to the timeout, it is ended at the ninth tick after the one
+    /// it noted, between 1 and 1⅛ times the timeout after it went quiet (later, never
+    /// sooner). A tick is a millisecond at least, for a timeout that short.
+    pub(super) fn reap_idle(count: &Weak<Count>, timeout: Duration) {
+        let tick = (timeout / 8).max(Duration::from_millis(1));
+        let ticks = timeout.as_nanos().div_ceil(tick.as_nanos()) as u64; // 9 at most
+        let mut next_tick = Instant::now();
+        while let Some(count) = count.upgrade() {
+            let idle = count.idle();
+            if count.closing() {
+                return;
+            }
+            let now = Instant::now();
+            // With nobody listed, the ticks stop (a connection's first time idle wakes this
+            // thread); the wait still ends, to see whether the server is gone.
+            let wait = if idle.is_empty() {
+                timeout
+            } else if now < next_tick {
+                next_tick - now // woken early
+            } else {
+                let at = count.tick.fetch_add(1, Ordering::SeqCst) + 1;
+                for listed in idle.values() {
+                    let since = listed.idle.load(Ordering::SeqCst);
+                    if since != BUSY && since != ENDED && at - since > ticks {
+                        listed.end_if_idle(Some(since));
+                    }
+                }
+                next_tick = now + tick;
+                tick
+            };
+            drop(count.reaper.wait_timeout(idle, wait));
         }
     }
 
@@ -153,14 +252,14 @@ impl Count {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Shuts down every idle connection: its thread's read returns 0 and it finishes.
+    /// Shuts down every idle connection: its thread's read returns 0 and it finishes. The
+    /// idle reaper, if there is one, leaves.
     fn close_idle(&self) {
-        for listed in self.idle().values() {
-            if listed.idle.load(Ordering::SeqCst) {
-                // Fails only if the peer is already gone, which is the same outcome.
-                let _ = listed.stream.shutdown(Shutdown::Both);
-            }
+        let idle = self.idle();
+        for listed in idle.values() {
+            listed.end_if_idle(None);
         }
+        self.reaper.notify_all();
     }
 }
 
@@ -172,39 +271,49 @@ impl Count {
 pub(crate) struct Slot {
     shared: Arc<Count>,
     id: u64,
-    /// Whether the connection is idle now; shared with the server's idle list once the
-    /// connection has been idle (unset before).
-    idle: OnceCell<Arc<AtomicBool>>,
+    /// Whether the connection is idle now, and since when (see [`Listed::idle`]); shared
+    /// with the server's idle list once the connection has been idle (unset before).
+    idle: OnceCell<Arc<AtomicU64>>,
 }
 
 impl Slot {
-    /// Marks the connection idle or busy. If the server is already closing, an idle
-    /// connection is shut down at once.
+    /// Marks the connection idle or busy; `false` if the server ended it while it was idle
+    /// (its `close()`, or its idle timeout), so that whatever was read meanwhile is not
+    /// served. If the server is already closing, or its idle timeout is zero, an idle
+    /// connection is ended at once.
     ///
     /// An HTTP connection calls this twice per request, so the common case takes no lock:
     /// the connection joins the server's list the first time it is idle (one lock) and only
-    /// flips its flag after that. `close()` sets `closing`, then shuts down every listed
-    /// connection whose flag is up; a connection sets its flag, then checks `closing`. With
+    /// sets its mark after that. `close()` sets `closing`, then ends every listed
+    /// connection that is idle; a connection marks itself idle, then checks `closing`. With
     /// both in sequentially consistent order, one of the two always sees the other, so an
     /// idle connection is never missed.
-    pub(crate) fn set_idle(&self, stream: &Arc<TcpStream>, idle: bool) {
-        let flag = match self.idle.get() {
-            Some(flag) => flag,
-            None if !idle => return, // never listed: nothing to take back
+    pub(crate) fn set_idle(&self, stream: &Arc<TcpStream>, idle: bool) -> bool {
+        let mark = match self.idle.get() {
+            Some(mark) => mark,
+            None if !idle => return true, // never listed: nothing to take back
             None => self.idle.get_or_init(|| {
-                let flag = Arc::new(AtomicBool::new(false));
+                let mark = Arc::new(AtomicU64::new(BUSY));
                 let listed = Listed {
                     stream: Arc::clone(stream),
-                    idle: Arc::clone(&flag),
+                    idle: Arc::clone(&mark),
                 };
-                self.shared.idle().insert(self.id, listed);
-                flag
+                let mut idle = self.shared.idle();
+                if idle.is_empty() {
+                    self.shared.reaper.notify_all(); // its ticks begin again
+                }
+                idle.insert(self.id, listed);
+                mark
             }),
         };
-        flag.store(idle, Ordering::SeqCst);
-        if idle && self.shared.closing.load(Ordering::SeqCst) {
-            let _ = stream.shutdown(Shutdown::Both);
+        if !idle {
+            return mark.swap(BUSY, Ordering::SeqCst) != ENDED;
         }
+        mark.store(self.shared.tick.load(Ordering::SeqCst), Ordering::SeqCst);
+        if self.shared.closing() || self.shared.idle_timeout == Some(Duration::ZERO) {
+            self.shared.idle()[&self.id].end_if_idle(None);
+        }
+        true
     }
 
     /// Gives the place back while `closed` runs (the socket's `close` trace), under the

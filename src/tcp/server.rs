@@ -190,6 +190,9 @@ pub struct ServerOptions {
     pub max_connections: usize,
     /// Close the server once this many connections have finished (`--exit-after`).
     pub exit_after: Option<u64>,
+    /// End a connection that has been idle this long ([`Socket::set_idle`]); `None`: never.
+    /// Zero: as soon as it becomes idle.
+    pub idle_timeout: Option<Duration>,
 }
 
 impl ServerOptions {
@@ -199,6 +202,7 @@ impl ServerOptions {
             trace,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             exit_after: None,
+            idle_timeout: None,
         }
     }
 }
@@ -241,7 +245,17 @@ impl Server {
             wake_address(local),
             options.max_connections,
             options.exit_after,
+            options.idle_timeout,
         ));
+        if let Some(timeout) = options.idle_timeout.filter(|timeout| !timeout.is_zero()) {
+            let count = Arc::downgrade(&count);
+            // Without this thread the connections are still served; only the idle timeout
+            // is not kept, as if it were longer than the server's life.
+            let _ = thread::Builder::new()
+                .name("idle reaper".into())
+                .stack_size(STACK_SIZE)
+                .spawn(move || Count::reap_idle(&count, timeout));
+        }
         options
             .trace
             .emit("listening", Some(local), format_args!(""));

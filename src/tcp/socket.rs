@@ -650,10 +650,15 @@ impl Socket {
 
     /// Marks the connection idle (between requests, say) or busy again. A server's
     /// `close()` ends idle connections at once instead of waiting for them, as Node's does
-    /// since version 19 (`server.closeIdleConnections()`). No effect on a client socket.
-    pub fn set_idle(&self, idle: bool) {
-        if let Some(slot) = &self.slot {
-            slot.set_idle(&self.stream, idle);
+    /// since version 19 (`server.closeIdleConnections()`), and its idle timeout
+    /// ([`super::ServerOptions::idle_timeout`]) ends those idle that long: shut down, so
+    /// that a read waiting on the connection returns 0. Returns `false` if either happened
+    /// while the connection was idle: what it read meanwhile is not to be served. No effect
+    /// on a client socket.
+    pub fn set_idle(&self, idle: bool) -> bool {
+        match &self.slot {
+            Some(slot) => slot.set_idle(&self.stream, idle),
+            None => true,
         }
     }
 
