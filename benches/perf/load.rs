@@ -64,6 +64,8 @@ pub struct Outcome {
     pub errors: u64,
     /// The server's CPU time (user + system) in the window.
     pub server_cpu: Duration,
+    /// The part of it the kernel ran for the server (system time).
+    pub server_system: Duration,
     /// The generator's own CPU time in the window.
     pub generator_cpu: Duration,
 }
@@ -82,6 +84,11 @@ impl Outcome {
     /// Server CPU per exchange, µs.
     pub fn server_us(&self) -> f64 {
         self.server_cpu.as_secs_f64() * 1e6 / self.exchanges as f64
+    }
+
+    /// The kernel's part of the server's CPU per exchange, µs.
+    pub fn server_system_us(&self) -> f64 {
+        self.server_system.as_secs_f64() * 1e6 / self.exchanges as f64
     }
 
     /// Generator CPU per exchange, µs.
@@ -163,7 +170,7 @@ impl<'p> Generator<'p> {
         let start = Instant::now();
         let window = start + self.plan.warmup;
         let end = window + self.plan.duration;
-        let (mut server_cpu, mut own_cpu) = (server.cpu(), procfs::this_thread_cpu());
+        let (mut server_cpu, mut own_cpu) = (server.user_and_system(), procfs::this_thread_cpu());
         let mut events = Vec::new();
         let mut window_began = start;
         loop {
@@ -171,7 +178,7 @@ impl<'p> Generator<'p> {
             if !self.counting && now >= window {
                 self.counting = true;
                 window_began = now;
-                server_cpu = server.cpu();
+                server_cpu = server.user_and_system();
                 own_cpu = procfs::this_thread_cpu();
             }
             if now >= end && !self.stopping {
@@ -180,7 +187,10 @@ impl<'p> Generator<'p> {
                 // reset, and the notes' Node server dies of an unhandled ECONNRESET.)
                 self.stopping = true;
                 self.outcome.seconds = (now - window_began).as_secs_f64();
-                self.outcome.server_cpu = server.cpu().saturating_sub(server_cpu);
+                let (user, system) = server.user_and_system();
+                self.outcome.server_system = system.saturating_sub(server_cpu.1);
+                self.outcome.server_cpu =
+                    (user + system).saturating_sub(server_cpu.0 + server_cpu.1);
                 self.outcome.generator_cpu = procfs::this_thread_cpu().saturating_sub(own_cpu);
             }
             if self.stopping && (self.in_flight == 0 || now >= end + Duration::from_secs(2)) {

@@ -34,8 +34,19 @@ impl Group {
 
     /// User + system CPU time used so far, by all of them.
     pub fn cpu(&self) -> Duration {
-        let ticks: u64 = self.pids.iter().filter_map(|&pid| cpu_ticks(pid)).sum();
-        Duration::from_secs_f64(ticks as f64 / TICKS_PER_SECOND)
+        let (user, system) = self.user_and_system();
+        user + system
+    }
+
+    /// User and system CPU time used so far, by all of them, apart: what their own code
+    /// ran, and what the kernel ran for them.
+    pub fn user_and_system(&self) -> (Duration, Duration) {
+        let (user, system) = self
+            .pids
+            .iter()
+            .filter_map(|&pid| cpu_ticks(pid))
+            .fold((0, 0), |(u, s), (user, system)| (u + user, s + system));
+        (seconds(user), seconds(system))
     }
 
     /// Resident memory (`VmRSS`), KiB, all of them.
@@ -66,25 +77,29 @@ impl Group {
 
 /// The CPU time this thread has used so far (the load generator's own cost).
 pub fn this_thread_cpu() -> Duration {
-    let ticks = fs::read_to_string("/proc/thread-self/stat")
+    let (user, system) = fs::read_to_string("/proc/thread-self/stat")
         .ok()
         .and_then(|stat| ticks_in(&stat))
-        .unwrap_or(0);
+        .unwrap_or((0, 0));
+    seconds(user + system)
+}
+
+fn seconds(ticks: u64) -> Duration {
     Duration::from_secs_f64(ticks as f64 / TICKS_PER_SECOND)
 }
 
-fn cpu_ticks(pid: u32) -> Option<u64> {
+fn cpu_ticks(pid: u32) -> Option<(u64, u64)> {
     ticks_in(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
-/// utime + stime, fields 14 and 15 of `stat`. The command name (field 2) is in parentheses
-/// and may hold spaces, so count fields after the last `)`.
-fn ticks_in(stat: &str) -> Option<u64> {
+/// utime and stime, fields 14 and 15 of `stat`. The command name (field 2) is in
+/// parentheses and may hold spaces, so count fields after the last `)`.
+fn ticks_in(stat: &str) -> Option<(u64, u64)> {
     let rest = &stat[stat.rfind(')')? + 1..];
     let mut fields = rest.split_whitespace().skip(11); // field 3 is the first after ')'
     let utime: u64 = fields.next()?.parse().ok()?;
     let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
+    Some((utime, stime))
 }
 
 /// A `Name:  value kB` line of `/proc/PID/status`, as a number.

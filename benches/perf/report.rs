@@ -101,6 +101,22 @@ impl Row {
     }
 }
 
+/// What one server cost per exchange in one benchmark, medians over its rounds.
+pub struct Cost {
+    /// The benchmark.
+    pub run: String,
+    /// Whose server.
+    pub server: &'static str,
+    /// Its CPU time per exchange, user + system, µs.
+    pub server_us: f64,
+    /// The part of that the kernel ran for it (system time), µs.
+    pub system_us: f64,
+    /// The load generator's CPU time per exchange, µs.
+    pub generator_us: f64,
+    /// Exchanges that failed, over all rounds.
+    pub errors: u64,
+}
+
 /// Everything one run found.
 #[derive(Default)]
 pub struct Report {
@@ -115,7 +131,7 @@ pub struct Report {
     pub checks: Vec<(String, bool)>,
     /// What each run cost: (benchmark, server, server µs per exchange, generator µs per
     /// exchange, failed exchanges), medians over the rounds.
-    pub costs: Vec<(String, &'static str, f64, f64, u64)>,
+    pub costs: Vec<Cost>,
 }
 
 impl Report {
@@ -199,17 +215,22 @@ impl Report {
         if !self.costs.is_empty() {
             md.push_str(
                 "\n### What each exchange cost the server, and the generator\n\n\
-                 CPU time per exchange (user + system, from `/proc`), medians over the rounds. \
+                 CPU time per exchange (user + system, from `/proc`), medians over the rounds, \
+                 and the part of the server's that the kernel ran for it (system time). \
                  The generator must cost less than the server it measures.\n\n\
-                 | run | server | server CPU per exchange | generator CPU per exchange | failed exchanges |\n\
-                 |---|---|---:|---:|---:|\n",
+                 | run | server | server CPU per exchange | of it, in the kernel | generator CPU per exchange | failed exchanges |\n\
+                 |---|---|---:|---:|---:|---:|\n",
             );
-            for (run, server, server_us, generator_us, errors) in &self.costs {
+            for cost in &self.costs {
                 let _ = writeln!(
                     md,
-                    "| {run} | {server} | {} | {} | {errors} |",
-                    micros_fine(*server_us),
-                    micros_fine(*generator_us)
+                    "| {} | {} | {} | {} | {} | {} |",
+                    cost.run,
+                    cost.server,
+                    micros_fine(cost.server_us),
+                    micros_fine(cost.system_us),
+                    micros_fine(cost.generator_us),
+                    cost.errors
                 );
             }
         }

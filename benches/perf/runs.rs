@@ -3,7 +3,7 @@
 //! falls on all of them, and reports ours ÷ theirs round by round.
 
 use crate::load::{self, Exchange, Outcome, Plan};
-use crate::report::{Report, Row, Target, Unit};
+use crate::report::{Cost, Report, Row, Target, Unit};
 use crate::servers::{Server, Who};
 use crate::stats::{micros, thousands, Spread};
 use crate::svg::{self, Axis, Chart, Series};
@@ -60,12 +60,13 @@ fn alternate(
                 }
             };
             println!(
-                "  {label:<28} round {round}  {:<8} {:>9}/s  p50 {:>9}  p99 {:>9}  server {:>8}/x  generator {:>8}/x  errors {}",
+                "  {label:<28} round {round}  {:<8} {:>9}/s  p50 {:>9}  p99 {:>9}  server {:>8}/x (kernel {:>8})  generator {:>8}/x  errors {}",
                 server.who.name(),
                 thousands(outcome.rate()),
                 micros(outcome.latency(50.0)),
                 micros(outcome.latency(99.0)),
                 micros(outcome.server_us()),
+                micros(outcome.server_system_us()),
                 micros(outcome.generator_us()),
                 outcome.errors
             );
@@ -80,13 +81,14 @@ fn alternate(
             Spread::of(&outs.iter().map(f).collect::<Vec<_>>()).map_or(f64::NAN, |s| s.median)
         };
         let errors: u64 = outs.iter().map(|o| o.errors).sum();
-        report.costs.push((
-            label.to_string(),
-            server.who.name(),
-            median(Outcome::server_us),
-            median(Outcome::generator_us),
+        report.costs.push(Cost {
+            run: label.to_string(),
+            server: server.who.name(),
+            server_us: median(Outcome::server_us),
+            system_us: median(Outcome::server_system_us),
+            generator_us: median(Outcome::generator_us),
             errors,
-        ));
+        });
     }
     results
 }

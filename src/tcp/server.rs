@@ -30,6 +30,9 @@
 //!     else              → spawn one ──────────▶ ... then wait up to PARK_TIME for the next one
 //!     accept failed?    → error, back off, go on
 //!   close() requested   → stop accepting, wait for the handlers to return → close
+//!
+//!   with an idle timeout (ServerOptions::idle_timeout), one more thread, "idle reaper":
+//!   ends the connections marked idle (Socket::set_idle) for that long
 //! ```
 //!
 //! Where Node and this differ: Node runs every connection on one thread and one event loop;
