@@ -316,12 +316,12 @@ fn serve<H: Handler>(shared: &Shared<H>, socket: Socket) {
         // 1. Wait for a request to begin: the head's first byte.
         if inbox.available().is_empty() {
             inbox.release_if_empty_over(KEPT_BUFFER);
-            // The first request's first byte is waited for as a part of its head; between
+            // The first request's first byte is waited for as a part of its head, one wait
+            // bounded by the kernel (a deadline is for a head that comes in pieces). Between
             // requests the connection is idle, and the TCP server ends it after the
             // keep-alive timeout (or at its `close()`): the read returns 0.
             let wait = first.then_some(limits.headers_timeout);
             socket.set_idle(!first);
-            // One wait, bounded by the kernel (a deadline is for a head that comes in pieces).
             let read = inbox.fill_at_most(&socket, READ_SIZE, wait);
             if !socket.set_idle(false) {
                 return; // ended while idle, whatever came meanwhile: quietly
