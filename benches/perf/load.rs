@@ -66,6 +66,9 @@ pub struct Outcome {
     pub server_cpu: Duration,
     /// The part of it the kernel ran for the server (system time).
     pub server_system: Duration,
+    /// Interrupts from one CPU to the other in the window, machine-wide
+    /// ([`procfs::cross_cpu_interrupts`]).
+    pub cross_cpu: u64,
     /// The generator's own CPU time in the window.
     pub generator_cpu: Duration,
 }
@@ -89,6 +92,11 @@ impl Outcome {
     /// The kernel's part of the server's CPU per exchange, µs.
     pub fn server_system_us(&self) -> f64 {
         self.server_system.as_secs_f64() * 1e6 / self.exchanges as f64
+    }
+
+    /// Interrupts from one CPU to the other per 100 exchanges.
+    pub fn cross_cpu_per_100(&self) -> f64 {
+        self.cross_cpu as f64 * 100.0 / self.exchanges as f64
     }
 
     /// Generator CPU per exchange, µs.
@@ -171,6 +179,7 @@ impl<'p> Generator<'p> {
         let window = start + self.plan.warmup;
         let end = window + self.plan.duration;
         let (mut server_cpu, mut own_cpu) = (server.user_and_system(), procfs::this_thread_cpu());
+        let mut cross_cpu = procfs::cross_cpu_interrupts();
         let mut events = Vec::new();
         let mut window_began = start;
         loop {
@@ -179,6 +188,7 @@ impl<'p> Generator<'p> {
                 self.counting = true;
                 window_began = now;
                 server_cpu = server.user_and_system();
+                cross_cpu = procfs::cross_cpu_interrupts();
                 own_cpu = procfs::this_thread_cpu();
             }
             if now >= end && !self.stopping {
@@ -187,6 +197,7 @@ impl<'p> Generator<'p> {
                 // reset, and the notes' Node server dies of an unhandled ECONNRESET.)
                 self.stopping = true;
                 self.outcome.seconds = (now - window_began).as_secs_f64();
+                self.outcome.cross_cpu = procfs::cross_cpu_interrupts().saturating_sub(cross_cpu);
                 let (user, system) = server.user_and_system();
                 self.outcome.server_system = system.saturating_sub(server_cpu.1);
                 self.outcome.server_cpu =

@@ -232,6 +232,23 @@ pub fn meminfo_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Interrupts one CPU has sent another so far, on every CPU (`RES`, "rescheduling", and
+/// `CAL`, "function call", in `/proc/interrupts`): mostly a wake-up of a thread that is to
+/// run on the other CPU. Machine-wide, not the server's own.
+pub fn cross_cpu_interrupts() -> u64 {
+    let Ok(table) = fs::read_to_string("/proc/interrupts") else {
+        return 0;
+    };
+    table
+        .lines()
+        .filter_map(|line| {
+            let mut columns = line.split_whitespace();
+            matches!(columns.next(), Some("RES:" | "CAL:"))
+                .then(|| columns.map_while(|n| n.parse::<u64>().ok()).sum::<u64>())
+        })
+        .sum()
+}
+
 /// The machine's 1-minute load average: how busy it was besides us.
 pub fn load_average() -> f64 {
     fs::read_to_string("/proc/loadavg")

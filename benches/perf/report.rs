@@ -111,6 +111,8 @@ pub struct Cost {
     pub server_us: f64,
     /// The part of that the kernel ran for it (system time), µs.
     pub system_us: f64,
+    /// Interrupts from one CPU to the other per 100 exchanges, machine-wide.
+    pub cross_cpu_per_100: f64,
     /// The load generator's CPU time per exchange, µs.
     pub generator_us: f64,
     /// Exchanges that failed, over all rounds.
@@ -217,19 +219,23 @@ impl Report {
                 "\n### What each exchange cost the server, and the generator\n\n\
                  CPU time per exchange (user + system, from `/proc`), medians over the rounds, \
                  and the part of the server's that the kernel ran for it (system time). \
-                 The generator must cost less than the server it measures.\n\n\
-                 | run | server | server CPU per exchange | of it, in the kernel | generator CPU per exchange | failed exchanges |\n\
-                 |---|---|---:|---:|---:|---:|\n",
+                 The generator must cost less than the server it measures. Interrupts from \
+                 one CPU to the other (`RES` and `CAL` in `/proc/interrupts`, machine-wide) are \
+                 mostly wake-ups of a thread on the other CPU, each dearer than one on the CPU \
+                 that woke it.\n\n\
+                 | run | server | server CPU per exchange | of it, in the kernel | generator CPU per exchange | cross-CPU interrupts per 100 exchanges | failed exchanges |\n\
+                 |---|---|---:|---:|---:|---:|---:|\n",
             );
             for cost in &self.costs {
                 let _ = writeln!(
                     md,
-                    "| {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {:.1} | {} |",
                     cost.run,
                     cost.server,
                     micros_fine(cost.server_us),
                     micros_fine(cost.system_us),
                     micros_fine(cost.generator_us),
+                    cost.cross_cpu_per_100,
                     cost.errors
                 );
             }

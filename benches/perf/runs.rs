@@ -60,7 +60,7 @@ fn alternate(
                 }
             };
             println!(
-                "  {label:<28} round {round}  {:<8} {:>9}/s  p50 {:>9}  p99 {:>9}  server {:>8}/x (kernel {:>8})  generator {:>8}/x  errors {}",
+                "  {label:<28} round {round}  {:<8} {:>9}/s  p50 {:>9}  p99 {:>9}  server {:>8}/x (kernel {:>8})  generator {:>8}/x  cross-CPU {:.1}/100x  errors {}",
                 server.who.name(),
                 thousands(outcome.rate()),
                 micros(outcome.latency(50.0)),
@@ -68,6 +68,7 @@ fn alternate(
                 micros(outcome.server_us()),
                 micros(outcome.server_system_us()),
                 micros(outcome.generator_us()),
+                outcome.cross_cpu_per_100(),
                 outcome.errors
             );
             results.entry(server.who).or_default().push(outcome);
@@ -86,6 +87,7 @@ fn alternate(
             server: server.who.name(),
             server_us: median(Outcome::server_us),
             system_us: median(Outcome::server_system_us),
+            cross_cpu_per_100: median(Outcome::cross_cpu_per_100),
             generator_us: median(Outcome::generator_us),
             errors,
         });
