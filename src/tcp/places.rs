@@ -169,8 +169,7 @@ impl Count {
     /// it noted, between 1 and 1⅛ times the timeout after it went quiet (later, never
     /// sooner). A tick is a millisecond at least, for a timeout that short.
     pub(super) fn reap_idle(count: &Weak<Count>, timeout: Duration) {
-        let tick = (timeout / 8).max(Duration::from_millis(1));
-        let ticks = timeout.as_nanos().div_ceil(tick.as_nanos()) as u64; // 9 at most
+        let (tick, ticks) = ticks_for(timeout);
         let mut next_tick = Instant::now();
         while let Some(count) = count.upgrade() {
             let idle = count.idle();
@@ -261,6 +260,15 @@ impl Count {
         }
         self.reaper.notify_all();
     }
+}
+
+/// The idle reaper's tick for `timeout`, an eighth of it and a millisecond at least, and how
+/// many ticks make the timeout, rounded up (8, or 9 when 8 does not divide it to the
+/// nanosecond; fewer for a timeout under 8 ms).
+fn ticks_for(timeout: Duration) -> (Duration, u64) {
+    let tick = (timeout / 8).max(Duration::from_millis(1));
+    let ticks = timeout.as_nanos().div_ceil(tick.as_nanos());
+    (tick, u64::try_from(ticks).expect("nine at most"))
 }
 
 /// A connection's place in the server's count. The socket holds it and gives it back as
@@ -379,5 +387,49 @@ pub struct Place {
 impl Drop for Place {
     fn drop(&mut self) {
         self.shared.extra.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ticks_of_a_timeout_make_it_whole_and_no_more_than_a_tick_over() {
+        for ms in [
+            1,
+            2,
+            5,
+            7,
+            8,
+            9,
+            200,
+            1001,
+            5_000,
+            60_000,
+            u64::from(u32::MAX),
+        ] {
+            let timeout = Duration::from_millis(ms);
+            let (tick, ticks) = ticks_for(timeout);
+            assert!(
+                tick >= Duration::from_millis(1),
+                "{ms} ms: a tick of {tick:?}"
+            );
+            assert!((1..=9).contains(&ticks), "{ms} ms: {ticks} ticks");
+            let ticks = u32::try_from(ticks).unwrap();
+            assert!(
+                tick * ticks >= timeout,
+                "{ms} ms: {ticks} × {tick:?} is short"
+            );
+            assert!(
+                tick * (ticks - 1) < timeout,
+                "{ms} ms: {ticks} × {tick:?} is a tick over"
+            );
+        }
+        assert_eq!(
+            ticks_for(Duration::from_secs(5)),
+            (Duration::from_millis(625), 8)
+        );
+        assert_eq!(ticks_for(Duration::from_nanos(8_000_000_001)).1, 9);
     }
 }
