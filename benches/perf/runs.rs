@@ -1,5 +1,5 @@
 //! The comparisons: each benchmark starts our server and its peers, drives each with the
-//! same generator, alternately (A B C A B C ...) so that whatever else the machine is doing
+//! same generator, alternately (A B C, B C A, C A B ...) so that whatever else the machine is doing
 //! falls on all of them, and reports ours ÷ theirs round by round.
 
 use crate::load::{self, Exchange, Outcome, Plan};
@@ -36,6 +36,9 @@ fn start_all(report: &mut Report, mut starts: Vec<(Who, Result<Server, String>)>
 
 /// Runs `plan` against every server, `rounds` times, alternating. Returns each server's
 /// outcomes, round by round.
+///
+/// Each round starts one server further on (A B C, B C A, C A B, ...), so that no server
+/// always runs first, or always right after the same one.
 fn alternate(
     cfg: &Config,
     report: &mut Report,
@@ -46,7 +49,8 @@ fn alternate(
 ) -> HashMap<Who, Vec<Outcome>> {
     let mut results: HashMap<Who, Vec<Outcome>> = HashMap::new();
     for round in 1..=rounds {
-        for server in servers {
+        let first = (round - 1) % servers.len().max(1);
+        for server in servers[first..].iter().chain(&servers[..first]) {
             let plan = plan(server);
             let outcome = match load::run(&plan, server.group()) {
                 Ok(outcome) => outcome,
