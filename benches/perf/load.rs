@@ -178,7 +178,8 @@ impl<'p> Generator<'p> {
         let start = Instant::now();
         let window = start + self.plan.warmup;
         let end = window + self.plan.duration;
-        let (mut server_cpu, mut own_cpu) = (server.user_and_system(), procfs::this_thread_cpu());
+        let (mut server_at_start, mut own_cpu) =
+            (server.user_and_system(), procfs::this_thread_cpu());
         let mut cross_cpu = procfs::cross_cpu_interrupts();
         let mut events = Vec::new();
         let mut window_began = start;
@@ -187,7 +188,7 @@ impl<'p> Generator<'p> {
             if !self.counting && now >= window {
                 self.counting = true;
                 window_began = now;
-                server_cpu = server.user_and_system();
+                server_at_start = server.user_and_system();
                 cross_cpu = procfs::cross_cpu_interrupts();
                 own_cpu = procfs::this_thread_cpu();
             }
@@ -199,9 +200,9 @@ impl<'p> Generator<'p> {
                 self.outcome.seconds = (now - window_began).as_secs_f64();
                 self.outcome.cross_cpu = procfs::cross_cpu_interrupts().saturating_sub(cross_cpu);
                 let (user, system) = server.user_and_system();
-                self.outcome.server_system = system.saturating_sub(server_cpu.1);
+                self.outcome.server_system = system.saturating_sub(server_at_start.1);
                 self.outcome.server_cpu =
-                    (user + system).saturating_sub(server_cpu.0 + server_cpu.1);
+                    (user + system).saturating_sub(server_at_start.0 + server_at_start.1);
                 self.outcome.generator_cpu = procfs::this_thread_cpu().saturating_sub(own_cpu);
             }
             if self.stopping && (self.in_flight == 0 || now >= end + Duration::from_secs(2)) {

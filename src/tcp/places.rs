@@ -69,25 +69,23 @@ const BUSY: u64 = 0;
 /// [`Listed::idle`]: the server ended the connection while it was idle.
 const ENDED: u64 = u64::MAX;
 
-impl Listed {
-    /// Ends the connection if it is still idle since `since` (any idle moment, if `None`):
-    /// marks it [`ENDED`], then shuts it down, so that its thread's read returns 0. The mark
-    /// and the connection's own return to work ([`Slot::set_idle`]) are one atomic step
-    /// each, so exactly one of them happens: a request read in the same instant is either
-    /// served or never looked at, and a connection that went back to work is not cut.
-    fn end_if_idle(&self, since: Option<u64>) {
-        let now = self.idle.load(Ordering::SeqCst);
-        if now == BUSY || now == ENDED || since.is_some_and(|since| since != now) {
-            return;
-        }
-        if self
-            .idle
-            .compare_exchange(now, ENDED, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-        {
-            // Fails only if the peer is already gone, which is the same outcome.
-            let _ = self.stream.shutdown(Shutdown::Both);
-        }
+/// Ends a connection, whose mark ([`Listed::idle`]) is `mark`, if it is still idle since
+/// `since` (any idle moment, if `None`): marks it [`ENDED`], then shuts it down, so that its
+/// thread's read returns 0. The mark and the connection's own return to work
+/// ([`Slot::set_idle`]) are one atomic step each, so exactly one of them happens: a request
+/// read in the same instant is either served or never looked at, and a connection that went
+/// back to work is not cut.
+fn end_if_idle(mark: &AtomicU64, stream: &TcpStream, since: Option<u64>) {
+    let now = mark.load(Ordering::SeqCst);
+    if now == BUSY || now == ENDED || since.is_some_and(|since| since != now) {
+        return;
+    }
+    if mark
+        .compare_exchange(now, ENDED, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok()
+    {
+        // Fails only if the peer is already gone, which is the same outcome.
+        let _ = stream.shutdown(Shutdown::Both);
     }
 }
 
@@ -188,7 +186,7 @@ impl Count {
                 for listed in idle.values() {
                     let since = listed.idle.load(Ordering::SeqCst);
                     if since != BUSY && since != ENDED && at - since > ticks {
-                        listed.end_if_idle(Some(since));
+                        end_if_idle(&listed.idle, &listed.stream, Some(since));
                     }
                 }
                 next_tick = now + tick;
@@ -256,7 +254,7 @@ impl Count {
     fn close_idle(&self) {
         let idle = self.idle();
         for listed in idle.values() {
-            listed.end_if_idle(None);
+            end_if_idle(&listed.idle, &listed.stream, None);
         }
         self.reaper.notify_all();
     }
@@ -319,7 +317,7 @@ impl Slot {
         }
         mark.store(self.shared.tick.load(Ordering::SeqCst), Ordering::SeqCst);
         if self.shared.closing() || self.shared.idle_timeout == Some(Duration::ZERO) {
-            self.shared.idle()[&self.id].end_if_idle(None);
+            end_if_idle(mark, stream, None);
         }
         true
     }
